@@ -31,7 +31,9 @@ impl Lang {
     /// assert_eq!(Lang::parse("zh"), Lang::Zh);
     /// ```
     pub fn from_env() -> Lang {
-        std::env::var("ZHUCUN_LANG").map(|v| Lang::parse(&v)).unwrap_or_default()
+        std::env::var("ZHUCUN_LANG")
+            .map(|v| Lang::parse(&v))
+            .unwrap_or_default()
     }
 
     /// Reads a language tag; anything that is not English is Chinese.
@@ -133,6 +135,8 @@ pub enum Rule {
     },
     /// Already used by another record.
     Duplicate,
+    /// A spreadsheet cell holding a formula error (`#N/A`, `#DIV/0!`…) instead of a value.
+    FormulaError,
 }
 
 impl Rule {
@@ -162,9 +166,7 @@ impl Rule {
             (Rule::NotADivisionCode, Lang::En) => {
                 "is not a division code (12 digits starting with a province code)".into()
             }
-            (Rule::IdCardShape, Lang::Zh) => {
-                "不是有效的身份证号码（18 位，末位可为 X）".into()
-            }
+            (Rule::IdCardShape, Lang::Zh) => "不是有效的身份证号码（18 位，末位可为 X）".into(),
             (Rule::IdCardShape, Lang::En) => {
                 "is not an ID-card number (18 characters, the last may be X)".into()
             }
@@ -214,6 +216,8 @@ impl Rule {
             }
             (Rule::Duplicate, Lang::Zh) => "已被另一条记录使用".into(),
             (Rule::Duplicate, Lang::En) => "is already used by another record".into(),
+            (Rule::FormulaError, Lang::Zh) => "是公式错误，不是数值".into(),
+            (Rule::FormulaError, Lang::En) => "is a formula error, not a value".into(),
         }
     }
 }
@@ -249,6 +253,201 @@ impl CellProblem {
                 self.value,
                 self.rule.text(lang)
             ),
+        }
+    }
+}
+
+/// One problem of a county template (TEMPLATES.md), found at import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateProblem {
+    /// Where: `Sheet!A1`, a merged range `Sheet!F8:J9`, a sheet's name, or the file's name for a
+    /// problem of the whole workbook.
+    pub cell: String,
+    /// What is wrong there.
+    pub issue: TemplateIssue,
+}
+
+/// What is wrong with one place of a template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplateIssue {
+    /// `{{ path }}` names no field of the dictionary.
+    UnknownPath {
+        /// The path as written, trimmed.
+        path: String,
+        /// The closest known path, if one is near enough to be a typo.
+        suggestion: Option<String>,
+    },
+    /// A `{{` without its `}}`, or a `}}` without its `{{`.
+    Unbalanced {
+        /// The cell's text.
+        text: String,
+    },
+    /// A formula holding `{{` or `}}`: formulas are copied as they are, never filled.
+    PlaceholderInFormula {
+        /// The formula, without its `=`.
+        formula: String,
+    },
+    /// Placeholders of two collections on one row: a row template repeats for one collection.
+    TwoCollections {
+        /// The collection the row's first collection placeholder names.
+        first: String,
+        /// The other collection.
+        second: String,
+    },
+    /// A merged range that crosses a row template's row from above or below.
+    MergeCrossesRowTemplate {
+        /// The row template's row, 1-based as the clerk sees it.
+        row: u32,
+        /// Its collection.
+        collection: String,
+    },
+    /// No placeholder anywhere in the workbook.
+    NoPlaceholder,
+    /// A value of the `_meta` sheet that is not allowed.
+    BadMeta {
+        /// The key (`version`).
+        key: String,
+        /// The value found.
+        value: String,
+        /// Why it was refused.
+        rule: Rule,
+    },
+    /// A key the `_meta` sheet does not know.
+    UnknownMetaKey {
+        /// The key found.
+        key: String,
+        /// The closest known key.
+        suggestion: Option<String>,
+    },
+    /// A key given twice in the `_meta` sheet.
+    DuplicateMetaKey {
+        /// The key.
+        key: String,
+    },
+    /// No `template_id` in `_meta`, and the file's name cannot stand in for one.
+    FileNameNotAnId {
+        /// The file's name without its extension.
+        stem: String,
+    },
+    /// A sheet whose name the program keeps for itself (`_zhucun`).
+    ReservedSheetName,
+}
+
+impl TemplateIssue {
+    fn text(&self, lang: Lang) -> String {
+        let zh = lang == Lang::Zh;
+        match self {
+            TemplateIssue::UnknownPath { path, suggestion } => match (suggestion, zh) {
+                (Some(s), true) => format!("“{{{{ {path} }}}}”不是已知字段，是否是 {s}？"),
+                (Some(s), false) => {
+                    format!("{{{{ {path} }}}} is not a known field; did you mean {s}?")
+                }
+                (None, true) => {
+                    format!("“{{{{ {path} }}}}”不是已知字段（zhucun fields 列出全部字段）")
+                }
+                (None, false) => {
+                    format!("{{{{ {path} }}}} is not a known field (zhucun fields lists them all)")
+                }
+            },
+            TemplateIssue::Unbalanced { text } => {
+                if zh {
+                    format!("“{{{{”与“}}}}”不成对：“{text}”")
+                } else {
+                    format!("unbalanced {{{{ or }}}} in “{text}”")
+                }
+            }
+            TemplateIssue::PlaceholderInFormula { formula } => {
+                if zh {
+                    format!("公式中不能有占位符（公式原样复制，不会被填写）：={formula}")
+                } else {
+                    format!(
+                        "a formula cannot hold a placeholder (formulas are copied as they are, never filled): ={formula}"
+                    )
+                }
+            }
+            TemplateIssue::TwoCollections { first, second } => {
+                if zh {
+                    format!("同一行有两个列表的占位符：{first} 和 {second}（一个行模板只能对应一个列表）")
+                } else {
+                    format!(
+                        "one row holds placeholders of two collections, {first} and {second} (a row template repeats for one collection)"
+                    )
+                }
+            }
+            TemplateIssue::MergeCrossesRowTemplate { row, collection } => {
+                if zh {
+                    format!(
+                        "合并单元格跨越了第 {row} 行（{collection} 的行模板）：行模板所在行内的合并可以，跨行的不行"
+                    )
+                } else {
+                    format!(
+                        "a merged range crosses row {row}, the row template of {collection}: merges inside that row are fine, merges across it are not"
+                    )
+                }
+            }
+            TemplateIssue::NoPlaceholder => lang
+                .pick(
+                    "模板中没有任何占位符（如 {{ village.name }}）",
+                    "the template holds no placeholder at all (such as {{ village.name }})",
+                )
+                .to_string(),
+            TemplateIssue::BadMeta { key, value, rule } => {
+                if zh {
+                    format!("_meta 中 {key} 的值“{value}”{}", rule.text(lang))
+                } else {
+                    format!("_meta {key} “{value}” {}", rule.text(lang))
+                }
+            }
+            TemplateIssue::UnknownMetaKey { key, suggestion } => {
+                let hint = match (suggestion, zh) {
+                    (Some(s), true) => format!("，是否是 {s}？"),
+                    (Some(s), false) => format!("; did you mean {s}?"),
+                    (None, _) => String::new(),
+                };
+                if zh {
+                    format!(
+                        "_meta 中没有键“{key}”（可用：template_id、version、title、period、issuer）{hint}"
+                    )
+                } else {
+                    format!(
+                        "_meta has no key “{key}” (known: template_id, version, title, period, issuer){hint}"
+                    )
+                }
+            }
+            TemplateIssue::DuplicateMetaKey { key } => {
+                if zh {
+                    format!("_meta 中 {key} 出现了不止一次")
+                } else {
+                    format!("_meta gives {key} more than once")
+                }
+            }
+            TemplateIssue::FileNameNotAnId { stem } => {
+                if zh {
+                    format!(
+                        "_meta 中没有 template_id，文件名“{stem}”不能用作模板编号（只能有英文字母、数字、- 和 _）：请在 _meta 中填写 template_id"
+                    )
+                } else {
+                    format!(
+                        "_meta has no template_id and the file name “{stem}” cannot serve as one (ASCII letters, digits, - and _ only): set template_id in _meta"
+                    )
+                }
+            }
+            TemplateIssue::ReservedSheetName => lang
+                .pick(
+                    "此工作表名留给程序使用（月报中的 _zhucun），请改名",
+                    "this sheet name is kept for the program (a return's _zhucun sheet): rename it",
+                )
+                .to_string(),
+        }
+    }
+}
+
+impl TemplateProblem {
+    /// The problem as one sentence.
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Zh => format!("{}：{}", self.cell, self.issue.text(lang)),
+            Lang::En => format!("{}: {}", self.cell, self.issue.text(lang)),
         }
     }
 }
@@ -325,6 +524,14 @@ pub enum Error {
         /// What is missing or wrong, in English.
         en: String,
     },
+    /// A county template with problems; nothing was imported.
+    #[error("{}", self.message(Lang::Zh))]
+    InvalidTemplate {
+        /// The file.
+        file: String,
+        /// Every problem found, in the order of the workbook.
+        problems: Vec<TemplateProblem>,
+    },
     /// A spreadsheet that cannot be read at all.
     #[error("{}", self.message(Lang::Zh))]
     UnreadableSheet {
@@ -381,6 +588,7 @@ impl Error {
             Error::NoVillage => "no_village",
             Error::InvalidSheet { .. } => "invalid_sheet",
             Error::UnusableSheet { .. } => "unusable_sheet",
+            Error::InvalidTemplate { .. } => "invalid_template",
             Error::UnreadableSheet { .. } => "unreadable_file",
             Error::Io { .. } => "io",
             Error::Xlsx { .. } => "io",
@@ -491,6 +699,22 @@ impl Error {
                     format!("{file}：{z}")
                 } else {
                     format!("{file}: {en}")
+                }
+            }
+            Error::InvalidTemplate { file, problems } => {
+                let list: Vec<String> = problems.iter().map(|p| p.message(lang)).collect();
+                if zh {
+                    format!(
+                        "模板 {file} 有 {} 处问题，未导入：{}",
+                        problems.len(),
+                        list.join("；")
+                    )
+                } else {
+                    format!(
+                        "The template {file} has {} problem(s); nothing was imported: {}",
+                        problems.len(),
+                        list.join("; ")
+                    )
                 }
             }
             Error::UnreadableSheet { file, source } => {

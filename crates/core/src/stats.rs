@@ -79,7 +79,9 @@ pub fn compute(conn: &Connection, period: Period) -> Result<Stats> {
     let end = period.end().to_string();
     let year_start = format!("{:04}-01-01", period.year());
     let count = |sql: &str, params: &[&dyn rusqlite::ToSql]| -> Result<i64> {
-        Ok(conn.query_row(sql, params, |r| r.get::<_, Option<i64>>(0))?.unwrap_or(0))
+        Ok(conn
+            .query_row(sql, params, |r| r.get::<_, Option<i64>>(0))?
+            .unwrap_or(0))
     };
     let by_status = |status: &str| -> Result<(i64, i64)> {
         Ok(conn.query_row(
@@ -206,7 +208,10 @@ impl Stats {
             ("poor_population", Value::Int(self.poor_population)),
             ("lifted_households", Value::Int(self.lifted_households)),
             ("lifted_population", Value::Int(self.lifted_population)),
-            ("monitored_households", Value::Int(self.monitored_households)),
+            (
+                "monitored_households",
+                Value::Int(self.monitored_households),
+            ),
             (
                 "households_without_safe_water",
                 Value::Int(self.households_without_safe_water),
@@ -221,7 +226,10 @@ impl Stats {
                 "per_capita_income",
                 self.per_capita_income.map_or(Value::Null, money),
             ),
-            ("interventions_active", Value::Int(self.interventions_active)),
+            (
+                "interventions_active",
+                Value::Int(self.interventions_active),
+            ),
             ("funds_budget", money(self.funds_budget)),
             ("funds_disbursed", money(self.funds_disbursed)),
             (

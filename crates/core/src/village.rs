@@ -12,9 +12,11 @@ use crate::records::{self, schema::VILLAGE, Changes, RecordView, Row};
 /// `database` if SQLite fails.
 pub fn village_id(conn: &Connection) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT id FROM village WHERE deleted = 0 LIMIT 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT id FROM village WHERE deleted = 0 LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -42,7 +44,9 @@ pub fn init(conn: &mut Connection, input: &[(String, String)]) -> Result<String>
             .unwrap_or_default();
         return Err(Error::conflict(
             format!("数据库中已有村“{name}”：一个数据库只属于一个村"),
-            format!("The database already holds the village “{name}”: one database is for one village"),
+            format!(
+                "The database already holds the village “{name}”: one database is for one village"
+            ),
         ));
     }
     let mut row: Row = records::defaults(&tx, &VILLAGE)?;

@@ -104,13 +104,19 @@ impl<'c> Changes<'c> {
             return Ok(false);
         }
         let clock = self.tick();
-        let sets: Vec<String> = changed.iter().map(|f| format!("{} = ?", f.column)).collect();
+        let sets: Vec<String> = changed
+            .iter()
+            .map(|f| format!("{} = ?", f.column))
+            .collect();
         let sql = format!(
             "UPDATE {} SET clock = ?, device = ?, {} WHERE id = ?",
             table.sql,
             sets.join(", ")
         );
-        let mut values = vec![SqlValue::Text(clock.clone()), SqlValue::Text(self.device.clone())];
+        let mut values = vec![
+            SqlValue::Text(clock.clone()),
+            SqlValue::Text(self.device.clone()),
+        ];
         values.extend(changed.iter().map(|f| field_value(new, f).to_sql(f.kind)));
         values.push(SqlValue::Text(id.to_string()));
         self.conn
@@ -119,7 +125,15 @@ impl<'c> Changes<'c> {
         for f in changed {
             let before = audit_text(f.kind, field_value(old, f));
             let after = audit_text(f.kind, field_value(new, f));
-            self.audit(table, id, "update", Some(f.name), Some(&before), Some(&after), &clock)?;
+            self.audit(
+                table,
+                id,
+                "update",
+                Some(f.name),
+                Some(&before),
+                Some(&after),
+                &clock,
+            )?;
         }
         Ok(true)
     }
@@ -219,7 +233,11 @@ pub fn get_row(conn: &Connection, table: &Table, id: &str) -> Result<Row> {
 }
 
 /// Reads a row's fields from a result row whose columns start at `offset`, in field order.
-pub(crate) fn read_row(table: &Table, r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<Row> {
+pub(crate) fn read_row(
+    table: &Table,
+    r: &rusqlite::Row<'_>,
+    offset: usize,
+) -> rusqlite::Result<Row> {
     let mut row = Row::new();
     for (i, f) in table.fields.iter().enumerate() {
         let value = Value::from_sql(f.kind, r.get_ref(offset + i)?);

@@ -342,7 +342,9 @@ fn unique(conn: &Connection, table: &Table, id: Option<&str>, row: &Row) -> Resu
                 "SELECT id FROM {} WHERE {} = ?1 AND deleted = 0 AND id IS NOT ?2",
                 table.sql, field.column
             ))?
-            .query_row(rusqlite::params![value.to_sql(field.kind), id], |r| r.get(0))
+            .query_row(rusqlite::params![value.to_sql(field.kind), id], |r| {
+                r.get(0)
+            })
             .optional()?;
         if taken.is_some() {
             return Err(Error::invalid(*name, value.to_text(), Rule::Duplicate));
@@ -352,7 +354,11 @@ fn unique(conn: &Connection, table: &Table, id: Option<&str>, row: &Row) -> Resu
 }
 
 /// The live records that point at `id` of `table`, as (kind of record, count).
-pub fn references_to(conn: &Connection, table: &Table, id: &str) -> Result<Vec<(&'static str, i64)>> {
+pub fn references_to(
+    conn: &Connection,
+    table: &Table,
+    id: &str,
+) -> Result<Vec<(&'static str, i64)>> {
     let mut found = Vec::new();
     for other in schema::TABLES {
         for field in other.fields {

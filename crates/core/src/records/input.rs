@@ -33,7 +33,8 @@ pub fn parse_field(conn: &Connection, field: &Field, text: &str) -> Result<Value
         Kind::Code => {
             let t = text.trim();
             let ok = t.chars().count() <= 32
-                && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if !ok {
                 return Err(Error::invalid(name, text, Rule::BadCharacters));
             }

@@ -93,7 +93,11 @@ pub fn remove(conn: &mut Connection, table: &Table, key: &str) -> Result<()> {
             format!(
                 "The {} “{key}” is still used by other records ({}) and cannot be removed",
                 table.label_en,
-                users.iter().map(|(_, n)| n.to_string()).collect::<Vec<_>>().join(", ")
+                users
+                    .iter()
+                    .map(|(_, n)| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -230,11 +234,19 @@ impl NameCache {
         if let Some(n) = self.0.get(&(table.name, id.to_string())) {
             return Ok(n.clone());
         }
-        let name = match table.keys.first().and_then(|k| table.field(k)) {
-            Some(field) => rusqlite::OptionalExtension::optional(conn.query_row(
-                &format!("SELECT {} FROM {} WHERE id = ?1", field.column, table.sql),
+        let shown = match (
+            table.display,
+            table.keys.first().and_then(|k| table.field(k)),
+        ) {
+            (Some(sql), _) => Some((sql.to_string(), Kind::Text)),
+            (None, Some(field)) => Some((format!("t.{}", field.column), field.kind)),
+            (None, None) => None,
+        };
+        let name = match shown {
+            Some((expr, kind)) => rusqlite::OptionalExtension::optional(conn.query_row(
+                &format!("SELECT {expr} FROM {} t WHERE t.id = ?1", table.sql),
                 [id],
-                |r| Ok(Value::from_sql(field.kind, r.get_ref(0)?).to_text()),
+                |r| Ok(Value::from_sql(kind, r.get_ref(0)?).to_text()),
             ))?
             .unwrap_or_else(|| id.to_string()),
             None => id.to_string(),

@@ -150,8 +150,7 @@ impl Serialize for Value {
             Value::Int(i) => s.serialize_i64(*i),
             Value::Real(r) if r.fract() == 0.0 && r.abs() < 1e15 => s.serialize_i64(*r as i64),
             Value::Real(r) => s.serialize_f64(*r),
-            Value::Money(m) if m.fen() % 100 == 0 => s.serialize_i64(m.fen() / 100),
-            Value::Money(m) => s.serialize_f64(m.yuan()),
+            Value::Money(m) => m.serialize(s),
             Value::Bool(b) => s.serialize_bool(*b),
             Value::Date(_) | Value::List(_) => s.serialize_str(&self.to_text()),
         }

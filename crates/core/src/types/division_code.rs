@@ -34,9 +34,8 @@ impl DivisionCode {
     /// `invalid_field` unless the text is 12 ASCII digits starting with a province prefix.
     pub fn parse(field: &str, text: &str) -> Result<DivisionCode> {
         let t = text.trim();
-        let ok = t.len() == 12
-            && t.bytes().all(|b| b.is_ascii_digit())
-            && PROVINCES.contains(&&t[..2]);
+        let ok =
+            t.len() == 12 && t.bytes().all(|b| b.is_ascii_digit()) && PROVINCES.contains(&&t[..2]);
         if ok {
             Ok(DivisionCode(t.to_string()))
         } else {

@@ -43,7 +43,11 @@ impl IdCardNumber {
         }
         let expected = check_char(&bytes[..17]);
         if char::from(bytes[17]) != expected {
-            return Err(Error::invalid(field, text, Rule::IdCardCheckDigit { expected }));
+            return Err(Error::invalid(
+                field,
+                text,
+                Rule::IdCardCheckDigit { expected },
+            ));
         }
         Ok(IdCardNumber(t))
     }

@@ -9,7 +9,9 @@ mod taxonomy;
 pub use division_code::DivisionCode;
 pub use id_card::IdCardNumber;
 pub use period::Period;
-pub use scalar::{parse_bool, parse_count, parse_date, parse_money, parse_quantity, parse_year, Money};
+pub use scalar::{
+    parse_bool, parse_count, parse_date, parse_money, parse_quantity, parse_year, Money,
+};
 pub use taxonomy::{
     ActivityStatus, ActivityType, Cause, CauseCategory, FundSource, HouseholdStatus,
     InterventionCategory, InterventionStatus, LogCategory, MonitoringType, Road, Taxonomy,

@@ -115,14 +115,22 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_month() {
-        for bad in ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-00", "abcd-ef"] {
+        for bad in [
+            "2026-13", "2026-1", "26-11", "2026/11", "", "2026-00", "abcd-ef",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn knows_february() {
-        assert_eq!(Period::parse("2028-02").unwrap().end().to_string(), "2028-02-29");
-        assert_eq!(Period::parse("2026-12").unwrap().next().to_string(), "2027-01");
+        assert_eq!(
+            Period::parse("2028-02").unwrap().end().to_string(),
+            "2028-02-29"
+        );
+        assert_eq!(
+            Period::parse("2026-12").unwrap().next().to_string(),
+            "2027-01"
+        );
     }
 }

@@ -121,7 +121,10 @@ pub fn parse_quantity(field: &str, text: &str) -> Result<f64> {
 /// `invalid_field` naming `field` for text that is not a number or is negative.
 pub fn parse_money(field: &str, text: &str) -> Result<Money> {
     let t = normalise_number(text);
-    let t = t.trim_start_matches('¥').trim_start_matches('￥').trim_end_matches('元');
+    let t = t
+        .trim_start_matches('¥')
+        .trim_start_matches('￥')
+        .trim_end_matches('元');
     let value: f64 = t
         .parse()
         .ok()
@@ -199,8 +202,14 @@ mod tests {
 
     #[test]
     fn dates_and_years() {
-        assert_eq!(parse_date("d", "2026-2-3").unwrap().to_string(), "2026-02-03");
-        assert_eq!(parse_date("d", "2026年9月1日").unwrap().to_string(), "2026-09-01");
+        assert_eq!(
+            parse_date("d", "2026-2-3").unwrap().to_string(),
+            "2026-02-03"
+        );
+        assert_eq!(
+            parse_date("d", "2026年9月1日").unwrap().to_string(),
+            "2026-09-01"
+        );
         assert!(parse_date("d", "2026-02-30").is_err());
         assert!(parse_year("y", "1900").is_err());
         assert_eq!(parse_year("y", "2019").unwrap(), 2019);

@@ -1,0 +1,7 @@
+//! The `zhucun` binary run as a user runs it, in a temporary folder.
+
+mod common;
+
+mod records;
+mod reports;
+mod roster;
