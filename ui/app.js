@@ -64,7 +64,11 @@ const FIGURE_GROUPS = [
         separator: 'stat.ofSeparator',
       },
       { label: 'stat.days_in_village_in_period', parts: [['days_in_village_in_period', 'unit.days']] },
-      { label: 'stat.days_in_village_year_to_date', parts: [['days_in_village_year_to_date', 'unit.days']] },
+      {
+        label: 'stat.days_in_village_year_to_date',
+        parts: [['days_in_village_year_to_date', 'unit.days']],
+        note: ['days_in_village_target', 'stat.target'],
+      },
     ],
   },
 ];
@@ -102,7 +106,9 @@ function isMissing(value) {
 }
 
 function formatNumber(value) {
-  return typeof value === 'number' ? new Intl.NumberFormat(lang).format(value) : String(value);
+  return typeof value === 'number'
+    ? new Intl.NumberFormat(lang, { maximumFractionDigits: 2 }).format(value)
+    : String(value);
 }
 
 /** A value cell holding plain text. */
@@ -218,12 +224,20 @@ function renderStats({ period, stats }) {
       tile.parts.forEach(([field, unitKey], index) => {
         if (index > 0) figure.append(el('span', 'separator', t(tile.separator ?? 'stat.pairSeparator')));
         const value = stats[field];
+        const part = el('span', 'part');
         const number = el('span', 'number', isMissing(value) ? t('value.missing') : formatNumber(value));
         number.dataset.stat = field;
-        figure.append(number);
+        part.append(number);
         const unit = unitKey && t(unitKey);
-        if (!isMissing(value) && unit) figure.append(el('span', 'unit', unit));
+        if (!isMissing(value) && unit) part.append(el('span', 'unit', unit));
+        figure.append(part);
       });
+      if (tile.note && !isMissing(stats[tile.note[0]])) {
+        const [field, template] = tile.note;
+        const note = el('span', 'tile-note', t(template, { value: formatNumber(stats[field]) }));
+        note.dataset.stat = field;
+        figure.append(note);
+      }
       const node = el('div', 'tile');
       node.append(el('p', 'tile-label', t(tile.label)), figure);
       tiles.append(node);

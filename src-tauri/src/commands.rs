@@ -40,7 +40,9 @@ pub struct MonthStats {
 #[tauri::command(async)]
 pub fn month_stats(state: State<'_, AppState>) -> Result<MonthStats, CommandError> {
     let period = Period::current();
-    state.with_db(|db| stats::compute(db, period)).map(|stats| MonthStats { period, stats })
+    state
+        .with_db(|db| stats::compute(db, period))
+        .map(|stats| MonthStats { period, stats })
 }
 
 /// Loads the demo village into an empty database; a database that holds anything is refused

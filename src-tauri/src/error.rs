@@ -17,6 +17,9 @@ pub struct CommandError {
 
 impl CommandError {
     pub(crate) fn new(error: &zhucun_core::Error, lang: Lang) -> Self {
-        Self { code: error.code(), message: error.message(lang) }
+        Self {
+            code: error.code(),
+            message: error.message(lang),
+        }
     }
 }

@@ -54,7 +54,10 @@ pub fn run() -> tauri::Result<()> {
         eprintln!("zhucun-app: {}", error.message);
     }
     tauri::Builder::default()
-        .manage(AppState { db: db.map(Mutex::new), lang })
+        .manage(AppState {
+            db: db.map(Mutex::new),
+            lang,
+        })
         .invoke_handler(tauri::generate_handler![
             commands::ui_language,
             commands::village_profile,

@@ -2,6 +2,7 @@
 //! its application, and a database chosen by the test.
 
 use std::error::Error;
+use std::fmt;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -11,6 +12,28 @@ use std::time::{Duration, Instant};
 use thirtyfour::{Capabilities, WebDriver};
 
 pub type TestResult<T = ()> = Result<T, Box<dyn Error>>;
+
+/// A test failure that prints as written: a `String` error would be shown quoted and escaped.
+pub struct Failure(String);
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for Failure {}
+
+/// A failure with `message`.
+pub fn fail(message: impl Into<String>) -> Box<dyn Error> {
+    Box::new(Failure(message.into()))
+}
 
 /// The app under test, built by cargo before this test binary.
 const APP: &str = env!("CARGO_BIN_EXE_zhucun-app");
@@ -42,27 +65,17 @@ impl Window {
             .request_timeout(REQUEST)
             .await;
         match session {
-            Ok(driver) => Ok(Self { driver, tauri_driver }),
+            Ok(driver) => Ok(Self {
+                driver,
+                tauri_driver,
+            }),
             Err(error) => Err(tauri_driver.fail(&format!("no WebDriver session: {error}"))),
         }
     }
 
     /// Saves a screenshot of the window as `name` in the artifacts directory.
     pub async fn screenshot(&self, name: &str) -> TestResult<PathBuf> {
-        let dir = artifacts_dir();
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(name);
-        // WebKit paints after the DOM changes: a screenshot taken at once shows an earlier
-        // frame. Two animation frames later, what the test just read is on screen.
-        self.driver
-            .execute_async(
-                "const done = arguments[arguments.length - 1];
-                 requestAnimationFrame(() => requestAnimationFrame(() => done()));",
-                Vec::new(),
-            )
-            .await?;
-        self.driver.screenshot(&path).await?;
-        Ok(path)
+        screenshot(&self.driver, name).await
     }
 
     /// Ends the session (closing the app) and stops `tauri-driver`.
@@ -76,6 +89,24 @@ impl Window {
     pub fn log(&self) -> String {
         self.tauri_driver.log_tail()
     }
+}
+
+/// Saves a screenshot of the window as `name` in the artifacts directory, and returns its path.
+pub async fn screenshot(driver: &WebDriver, name: &str) -> TestResult<PathBuf> {
+    let dir = artifacts_dir();
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(name);
+    // WebKit paints after the DOM changes: a screenshot taken at once shows an earlier frame.
+    // Two animation frames later, what the test just read is on screen.
+    driver
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            Vec::new(),
+        )
+        .await?;
+    driver.screenshot(&path).await?;
+    Ok(path)
 }
 
 /// Where screenshots go: `$ZHUCUN_ARTIFACTS`, else `artifacts/` at the workspace root.
@@ -97,9 +128,10 @@ struct TauriDriver {
 impl TauriDriver {
     fn start(db: &Path, scratch: &Path) -> TestResult<Self> {
         if std::env::var_os("DISPLAY").is_none_or(|display| display.is_empty()) {
-            return Err("DISPLAY is not set: the app needs an X display. Run the tests under \
-                        `xvfb-run -a -s \"-screen 0 1280x800x24\" cargo test -p zhucun-app`"
-                .into());
+            return Err(fail(
+                "DISPLAY is not set: the app needs an X display. Run the tests under \
+                 `xvfb-run -a -s \"-screen 0 1280x800x24\" cargo test -p zhucun-app`",
+            ));
         }
         let program = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
         let port = free_port()?;
@@ -109,7 +141,12 @@ impl TauriDriver {
         // WebKitWebDriver starts the app as its own child with this environment, which is how
         // `ZHUCUN_DB` reaches it. The XDG directories keep the webview's data out of $HOME.
         let child = Command::new(&program)
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .env("ZHUCUN_DB", db)
             .env_remove("ZHUCUN_LANG")
             .env("XDG_DATA_HOME", scratch.join("data"))
@@ -120,13 +157,17 @@ impl TauriDriver {
             .stderr(output)
             .spawn()
             .map_err(|error| {
-                format!(
+                fail(format!(
                     "cannot start {}: {error} (install it with `cargo install tauri-driver \
                      --version 2.1.0 --locked`, or name it in $TAURI_DRIVER)",
                     program.to_string_lossy()
-                )
+                ))
             })?;
-        let mut driver = Self { child: Some(child), port, log };
+        let mut driver = Self {
+            child: Some(child),
+            port,
+            log,
+        };
         driver.wait_until_listening()?;
         Ok(driver)
     }
@@ -141,7 +182,12 @@ impl TauriDriver {
             if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
                 return Ok(());
             }
-            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok()).flatten() {
+            if let Some(status) = self
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok())
+                .flatten()
+            {
                 return Err(self.fail(&format!("tauri-driver exited early ({status})")));
             }
             if Instant::now() > deadline {
@@ -156,7 +202,10 @@ impl TauriDriver {
 
     /// An error carrying `what` and the tail of the driver's log.
     fn fail(&self, what: &str) -> Box<dyn Error> {
-        format!("{what}\n--- tauri-driver and app output ---\n{}", self.log_tail()).into()
+        fail(format!(
+            "{what}\n--- tauri-driver and app output ---\n{}",
+            self.log_tail()
+        ))
     }
 
     fn log_tail(&self) -> String {
@@ -172,11 +221,15 @@ impl TauriDriver {
     }
 
     fn terminate(&mut self) -> TestResult {
-        let Some(mut child) = self.child.take() else { return Ok(()) };
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
         if child.try_wait()?.is_some() {
             return Ok(());
         }
-        Command::new("kill").args(["-TERM", &child.id().to_string()]).status()?;
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()?;
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if child.try_wait()?.is_some() {
@@ -186,7 +239,7 @@ impl TauriDriver {
         }
         child.kill()?;
         child.wait()?;
-        Err("tauri-driver ignored SIGTERM for 5 s and was killed".into())
+        Err(fail("tauri-driver ignored SIGTERM for 5 s and was killed"))
     }
 }
 
