@@ -13,7 +13,10 @@ export CARGO_TERM_COLOR ?= never
 RUN_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libsoup-3.0-dev \
 	libjavascriptcoregtk-4.1-dev librsvg2-dev fonts-noto-cjk
 # The window test: a virtual display, and WebKit's WebDriver that tauri-driver starts.
-TEST_PACKAGES := $(RUN_PACKAGES) xvfb xauth webkit2gtk-driver imagemagick
+# The bundle tests check signatures with the minisign command; the template tests have
+# LibreOffice convert and recalculate workbooks, and openpyxl write templates.
+TEST_PACKAGES := $(RUN_PACKAGES) xvfb xauth webkit2gtk-driver imagemagick minisign \
+	libreoffice-calc-nogui python3 python3-pip
 TAURI_DRIVER_VERSION := 2.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARTIFACTS ?= $(CURDIR)/artifacts
@@ -48,6 +51,10 @@ deps-test: check-tools
 	$(call apt_install,$(TEST_PACKAGES))
 	@command -v tauri-driver >/dev/null && tauri-driver --help >/dev/null 2>&1 \
 	  || cargo install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked
+	@python3 -c 'import openpyxl' 2>/dev/null \
+	  || python3 -m pip install -q openpyxl 2>/dev/null \
+	  || { $(SUDO) apt-get install -y -qq --no-install-recommends python3-openpyxl; }
+	@python3 -c 'import openpyxl' || { echo "openpyxl is missing for python3"; exit 1; }
 
 run: deps-run
 	cargo run -p zhucun-app

@@ -80,6 +80,18 @@ pub enum Command {
         #[command(subcommand)]
         action: CalendarAction,
     },
+    /// The field dictionary of county templates.
+    Fields {
+        /// Also write it as a workbook a clerk can keep open.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
+    /// County templates of the monthly return.
+    Template {
+        /// import or list.
+        #[command(subcommand)]
+        action: TemplateAction,
+    },
     /// A consistent copy of the database, while it is in use.
     Backup {
         /// Where to write the copy.
@@ -184,6 +196,18 @@ pub enum PairingAction {
     /// The record verbs.
     #[command(flatten)]
     Record(RecordAction),
+}
+
+/// `template …`.
+#[derive(Debug, Subcommand)]
+pub enum TemplateAction {
+    /// Import a template workbook (.xlsx, .xlsm, .xls, .ods).
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// The templates known, with id, version and title.
+    List,
 }
 
 /// `calendar …`.

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use zhucun_core::records::{RecordView, Table};
 use zhucun_core::stats::Stats;
+use zhucun_core::template::{FieldInfo, TemplateInfo};
 use zhucun_core::Lang;
 
 /// Writes lines to stdout. A reader that stops early (`| head`) closes the pipe: that is an
@@ -97,6 +98,46 @@ fn stat_label(name: &str, lang: Lang) -> &'static str {
         _ => ("", ""),
     };
     lang.pick(zh, en)
+}
+
+/// The field dictionary, a path a line.
+pub fn fields(fields: &[FieldInfo], lang: Lang) -> io::Result<()> {
+    let mut lines = vec![vec![
+        lang.pick("路径", "path").to_string(),
+        lang.pick("类型", "type").to_string(),
+        lang.pick("名称", "name").to_string(),
+        lang.pick("说明", "meaning").to_string(),
+    ]];
+    for f in fields {
+        lines.push(vec![
+            f.path.to_string(),
+            lang.pick(f.kind.label_zh(), f.kind.name()).to_string(),
+            lang.pick(f.label_zh, f.label_en).to_string(),
+            lang.pick(f.meaning_zh, f.meaning_en).to_string(),
+        ]);
+    }
+    print_columns(&lines)
+}
+
+/// The templates known.
+pub fn templates(templates: &[TemplateInfo], lang: Lang) -> io::Result<()> {
+    let mut lines = vec![vec![
+        "id".to_string(),
+        lang.pick("版本", "version").to_string(),
+        lang.pick("标题", "title").to_string(),
+        lang.pick("下发单位", "issuer").to_string(),
+        lang.pick("当前", "current").to_string(),
+    ]];
+    for t in templates {
+        lines.push(vec![
+            t.id.clone(),
+            t.version.to_string(),
+            t.title.clone(),
+            t.issuer.clone().unwrap_or_default(),
+            if t.current { "✓" } else { "" }.to_string(),
+        ]);
+    }
+    print_columns(&lines)
 }
 
 /// How many terminal columns a text takes (CJK characters take two).

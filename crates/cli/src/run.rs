@@ -2,10 +2,13 @@
 
 use zhucun_core::records::{self, schema, Table};
 use zhucun_core::rusqlite::Connection;
-use zhucun_core::{calendar, demo, pairing, roster, stats, store, village, Error, Lang, Period};
+use zhucun_core::{
+    calendar, demo, pairing, roster, stats, store, template, village, Error, Lang, Period,
+};
 
 use crate::args::{
-    CalendarAction, Cli, Command, HouseholdAction, PairingAction, RecordAction, VillageAction,
+    CalendarAction, Cli, Command, HouseholdAction, PairingAction, RecordAction, TemplateAction,
+    VillageAction,
 };
 use crate::output;
 
@@ -163,6 +166,36 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             calendar::export_ics(conn, &out)?;
             report_written(&out, json, lang)?;
         }
+        Command::Fields { xlsx } => {
+            if let Some(out) = &xlsx {
+                template::write_dictionary_xlsx(out)?;
+            }
+            if json {
+                output::json(&template::dictionary())?;
+            } else if let Some(out) = &xlsx {
+                report_written(out, false, lang)?;
+            } else {
+                output::fields(template::dictionary(), lang)?;
+            }
+        }
+        Command::Template { action } => match action {
+            TemplateAction::Import { file } => {
+                let report = template::import_file(conn, &file)?;
+                if json {
+                    output::json(&report)?;
+                } else {
+                    output::line(&report.message(lang))?;
+                }
+            }
+            TemplateAction::List => {
+                let templates = template::list(conn)?;
+                if json {
+                    output::json(&templates)?;
+                } else {
+                    output::templates(&templates, lang)?;
+                }
+            }
+        },
         Command::Backup { out } => {
             store::backup(conn, &out)?;
             report_written(&out, json, lang)?;

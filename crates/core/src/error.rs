@@ -392,10 +392,15 @@ impl TemplateIssue {
                 )
                 .to_string(),
             TemplateIssue::BadMeta { key, value, rule } => {
+                let hint = match (key.as_str(), zh) {
+                    ("template_id", true) => "（只能有英文字母、数字、- 和 _）",
+                    ("template_id", false) => " (ASCII letters, digits, - and _ only)",
+                    _ => "",
+                };
                 if zh {
-                    format!("_meta 中 {key} 的值“{value}”{}", rule.text(lang))
+                    format!("_meta 中 {key} 的值“{value}”{}{hint}", rule.text(lang))
                 } else {
-                    format!("_meta {key} “{value}” {}", rule.text(lang))
+                    format!("_meta {key} “{value}” {}{hint}", rule.text(lang))
                 }
             }
             TemplateIssue::UnknownMetaKey { key, suggestion } => {
@@ -567,6 +572,21 @@ pub enum Error {
         /// The newest this program knows.
         supported: i64,
     },
+    /// A signing key, public key file or keyring that cannot be used (`keys`).
+    #[error("{}", self.message(Lang::Zh))]
+    Key {
+        /// What is wrong with it.
+        problem: crate::keys::KeyProblem,
+    },
+    /// A bundle refused while receiving it (BUNDLES.md "Receiving a bundle"); nothing was
+    /// written. Made with [`Error::bundle`], which takes the step from the reason.
+    #[error("{}", self.message(Lang::Zh))]
+    BundleRefused {
+        /// The step that failed, 1 to 5.
+        step: u8,
+        /// Why.
+        reason: crate::bundle::BundleProblem,
+    },
     /// The database failed underneath.
     #[error("{}", self.message(Lang::Zh))]
     Database {
@@ -594,6 +614,8 @@ impl Error {
             Error::Xlsx { .. } => "io",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Database { .. } => "database",
+            Error::Key { problem } => problem.code(),
+            Error::BundleRefused { .. } => "bundle_refused",
         }
     }
 
@@ -611,6 +633,14 @@ impl Error {
         Error::Conflict {
             zh: zh.into(),
             en: en.into(),
+        }
+    }
+
+    /// A bundle refused for `reason`, at the step the reason belongs to.
+    pub fn bundle(reason: crate::bundle::BundleProblem) -> Error {
+        Error::BundleRefused {
+            step: reason.step(),
+            reason,
         }
     }
 
@@ -754,6 +784,8 @@ impl Error {
                     format!("Database error: {source}")
                 }
             }
+            Error::Key { problem } => problem.message(lang),
+            Error::BundleRefused { step, reason } => reason.message(*step, lang),
         }
     }
 }

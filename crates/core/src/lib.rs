@@ -3,14 +3,17 @@
 //! The command line and the desktop app are thin faces over this crate: they translate, it
 //! decides. It depends on neither Tauri nor clap.
 
+pub mod bundle;
 pub mod calendar;
 pub mod demo;
 pub mod error;
+pub mod keys;
 pub mod pairing;
 pub mod records;
 pub mod roster;
 pub mod stats;
 pub mod store;
+pub mod template;
 pub mod types;
 pub mod village;
 

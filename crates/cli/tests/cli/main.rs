@@ -5,3 +5,4 @@ mod common;
 mod records;
 mod reports;
 mod roster;
+mod templates;

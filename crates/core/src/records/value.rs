@@ -1,6 +1,6 @@
 //! A field's value, as the records hold it, store it and show it.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -24,6 +24,8 @@ pub enum Value {
     Bool(bool),
     /// A day.
     Date(NaiveDate),
+    /// A local date and time (only computed values have one, such as `report.generated_at`).
+    DateTime(NaiveDateTime),
     /// A list of texts (labels, names, or ids of referenced records).
     List(Vec<String>),
 }
@@ -44,6 +46,7 @@ impl Value {
             Value::Money(m) => m.to_string(),
             Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::DateTime(t) => t.format("%Y-%m-%d %H:%M").to_string(),
             Value::List(items) => items.join("、"),
         }
     }
@@ -92,6 +95,7 @@ impl Value {
             Value::Money(m) => SqlValue::Integer(m.fen()),
             Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
             Value::Date(d) => SqlValue::Text(d.format("%Y-%m-%d").to_string()),
+            Value::DateTime(t) => SqlValue::Text(t.format("%Y-%m-%dT%H:%M:%S").to_string()),
             Value::List(items) if items.is_empty() => SqlValue::Null,
             Value::List(items) => SqlValue::Text(items.join(list_separator(kind))),
         }
@@ -152,7 +156,9 @@ impl Serialize for Value {
             Value::Real(r) => s.serialize_f64(*r),
             Value::Money(m) => m.serialize(s),
             Value::Bool(b) => s.serialize_bool(*b),
-            Value::Date(_) | Value::List(_) => s.serialize_str(&self.to_text()),
+            Value::Date(_) | Value::DateTime(_) | Value::List(_) => {
+                s.serialize_str(&self.to_text())
+            }
         }
     }
 }

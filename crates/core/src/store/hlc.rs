@@ -112,12 +112,8 @@ pub(crate) fn wall_millis() -> i64 {
 ///
 /// `database` if SQLite fails.
 pub fn device_id(conn: &Connection) -> Result<String> {
-    get_meta(conn, "device_id")?.ok_or_else(|| {
-        Error::conflict(
-            "数据库缺少设备标识",
-            "The database has no device identity",
-        )
-    })
+    get_meta(conn, "device_id")?
+        .ok_or_else(|| Error::conflict("数据库缺少设备标识", "The database has no device identity"))
 }
 
 /// The last clock reading this device made or saw.

@@ -6,7 +6,10 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 /// The migrations, in order; migration `n` brings a database to version `n`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_foundation.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_foundation.sql"),
+    include_str!("migrations/0002_templates.sql"),
+];
 
 /// The schema version this program writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -50,7 +53,9 @@ mod tests {
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         assert_eq!(check, "ok");
         let fk_errors: i64 =
-            conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+            conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
         assert_eq!(fk_errors, 0);
         // Running them again is a no-op.
         migrate(&mut conn)?;
@@ -62,7 +67,10 @@ mod tests {
     fn a_newer_database_is_refused() -> Result<()> {
         let mut conn = Connection::open_in_memory()?;
         conn.pragma_update(None, "user_version", LATEST_VERSION + 1)?;
-        assert_eq!(migrate(&mut conn).map_err(|e| e.code()), Err("newer_database"));
+        assert_eq!(
+            migrate(&mut conn).map_err(|e| e.code()),
+            Err("newer_database")
+        );
         Ok(())
     }
 }

@@ -2,7 +2,12 @@
 
 mod common;
 
+mod bundle;
+mod corpus;
 mod demo;
+mod gather;
+mod keys;
 mod pairing;
 mod roster;
+mod template;
 mod validation;

@@ -1,0 +1,153 @@
+//! No input makes template import panic: every spreadsheet of a large corpus — hundreds of
+//! files made by Excel (rust_xlsxwriter's test inputs), calamine's test files (including
+//! deliberately broken ones), the shared samples — is imported into a fresh database, and each
+//! must end in `Ok` or `Err`, never a panic or a hang.
+//!
+//! The corpus is looked for in `ZHUCUN_CORPUS` (a list of folders), in the cargo registry's
+//! source cache (`calamine-*/tests`, `rust_xlsxwriter-*/tests`, for crates that ship their
+//! tests), in `~/.cache/zhucun/corpus` (where `make test` puts the test files of calamine and
+//! rust_xlsxwriter), and in the project's own samples and assets.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use zhucun_core::template;
+
+use crate::common::TestResult;
+
+/// Fewer files than this means the corpus is missing, not that import is sound.
+const MIN_FILES: usize = 100;
+
+/// The longest one import may take before it counts as a hang.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "xlsb"];
+
+/// The folders the corpus is looked for in.
+fn corpus_roots() -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = std::env::var_os("ZHUCUN_CORPUS")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let home = dirs::home_dir().unwrap_or_default();
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join(".cargo"));
+    if let Ok(indexes) = std::fs::read_dir(cargo_home.join("registry").join("src")) {
+        for index in indexes.flatten() {
+            if let Ok(crates) = std::fs::read_dir(index.path()) {
+                for krate in crates.flatten() {
+                    let name = krate.file_name().to_string_lossy().into_owned();
+                    if name.starts_with("calamine-") || name.starts_with("rust_xlsxwriter-") {
+                        roots.push(krate.path().join("tests"));
+                    }
+                }
+            }
+        }
+    }
+    roots.push(home.join(".cache").join("zhucun").join("corpus"));
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    roots.push(manifest.join("../../assets"));
+    roots.push(manifest.join("../../../shared/samples"));
+    roots
+}
+
+/// Every spreadsheet under `dir`, recursively.
+fn spreadsheets(dir: &Path, out: &mut BTreeSet<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            spreadsheets(&path, out);
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            out.insert(path.canonicalize().unwrap_or(path));
+        }
+    }
+}
+
+/// How one import ended.
+#[derive(Debug)]
+enum Outcome {
+    Imported,
+    Refused(String),
+    Panicked(String),
+}
+
+/// Imports `bytes` into a fresh database on its own thread, catching a panic.
+fn import_one(name: String, bytes: Vec<u8>) -> mpsc::Receiver<Outcome> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(|| {
+            let conn = zhucun_core::store::open_in_memory()?;
+            template::import_bytes(&conn, &name, &bytes).map(|_| ())
+        });
+        let outcome = match outcome {
+            Ok(Ok(())) => Outcome::Imported,
+            Ok(Err(e)) => Outcome::Refused(e.code().to_string()),
+            Err(panic) => Outcome::Panicked(
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                    .unwrap_or_default(),
+            ),
+        };
+        // The receiver is gone only if the test gave up on this file already.
+        let _ = send.send(outcome);
+    });
+    receive
+}
+
+#[test]
+fn no_spreadsheet_makes_template_import_panic() -> TestResult {
+    let started = Instant::now();
+    let mut files = BTreeSet::new();
+    for root in corpus_roots() {
+        spreadsheets(&root, &mut files);
+    }
+    assert!(
+        files.len() >= MIN_FILES,
+        "only {} spreadsheets found under {:?}; the corpus is missing: run `make test` (it \
+         fetches the test files of calamine and rust_xlsxwriter into ~/.cache/zhucun/corpus) \
+         or point ZHUCUN_CORPUS at folders of spreadsheets",
+        files.len(),
+        corpus_roots()
+    );
+
+    let mut imported = 0usize;
+    let mut refused: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures: Vec<String> = Vec::new();
+    for path in &files {
+        let bytes = std::fs::read(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match import_one(name, bytes).recv_timeout(TIMEOUT) {
+            Ok(Outcome::Imported) => imported += 1,
+            Ok(Outcome::Refused(code)) => *refused.entry(code).or_default() += 1,
+            Ok(Outcome::Panicked(message)) => {
+                failures.push(format!("{}: panicked: {message}", path.display()));
+            }
+            Err(_) => failures.push(format!(
+                "{}: no answer within {TIMEOUT:?}",
+                path.display()
+            )),
+        }
+    }
+    println!(
+        "template import over {} spreadsheets in {:.1?}: {imported} imported, refused {refused:?}",
+        files.len(),
+        started.elapsed()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(imported > 0, "not even the samples imported");
+    Ok(())
+}
