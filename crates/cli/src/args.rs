@@ -15,6 +15,9 @@ pub struct Cli {
     /// Print machine-readable JSON on stdout.
     #[arg(long, global = true)]
     pub json: bool,
+    /// The folder of this installation's key and keyring (default: `keys` beside the database).
+    #[arg(long, env = "ZHUCUN_KEYS", global = true)]
+    pub keys: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -91,6 +94,18 @@ pub enum Command {
         /// import or list.
         #[command(subcommand)]
         action: TemplateAction,
+    },
+    /// This installation's signing key and the keyring of trusted keys.
+    Keys {
+        /// init, show, export, trust or list.
+        #[command(subcommand)]
+        action: KeysAction,
+    },
+    /// Signed spreadsheet bundles.
+    Bundle {
+        /// export, verify or import.
+        #[command(subcommand)]
+        action: BundleAction,
     },
     /// A consistent copy of the database, while it is in use.
     Backup {
@@ -208,6 +223,68 @@ pub enum TemplateAction {
     },
     /// The templates known, with id, version and title.
     List,
+}
+
+/// `keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Make this installation's signing key.
+    Init {
+        /// Who holds it (the village or the office).
+        #[arg(long)]
+        name: String,
+        /// county or village.
+        #[arg(long)]
+        role: String,
+    },
+    /// The own key's id and fingerprint.
+    Show,
+    /// Write the own public key (minisign format).
+    Export {
+        /// The .pub file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Trust a public key for a role (always an explicit act).
+    Trust {
+        /// The minisign public key file.
+        file: PathBuf,
+        /// county or village.
+        #[arg(long)]
+        role: String,
+        /// A name to show for it.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// The keyring.
+    List,
+}
+
+/// `bundle …`.
+#[derive(Debug, Subcommand)]
+pub enum BundleAction {
+    /// Make a signed bundle.
+    Export {
+        /// template (county side); return and sync come with later work.
+        #[arg(long)]
+        kind: String,
+        /// The template file, for --kind template.
+        #[arg(long)]
+        template: Option<PathBuf>,
+        /// The .zip to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check a bundle completely and print its manifest; changes nothing.
+    Verify {
+        /// The bundle.
+        file: PathBuf,
+    },
+    /// Receive a bundle.
+    Import {
+        /// The bundle.
+        file: PathBuf,
+    },
 }
 
 /// `calendar …`.

@@ -140,6 +140,25 @@ pub fn templates(templates: &[TemplateInfo], lang: Lang) -> io::Result<()> {
     print_columns(&lines)
 }
 
+/// Keys: id, fingerprint, name, role.
+pub fn keys(keys: &[zhucun_core::keys::KeyInfo], lang: Lang) -> io::Result<()> {
+    let mut lines = vec![vec![
+        lang.pick("密钥 ID", "key id").to_string(),
+        lang.pick("指纹", "fingerprint").to_string(),
+        lang.pick("名称", "name").to_string(),
+        lang.pick("角色", "role").to_string(),
+    ]];
+    for k in keys {
+        lines.push(vec![
+            k.key_id.clone(),
+            k.fingerprint.clone(),
+            k.name.clone(),
+            k.role.label(lang).to_string(),
+        ]);
+    }
+    print_columns(&lines)
+}
+
 /// How many terminal columns a text takes (CJK characters take two).
 fn width(text: &str) -> usize {
     text.chars()

@@ -1,14 +1,15 @@
 //! Runs one parsed command against zhucun-core; every decision is the core's.
 
+use zhucun_core::keys::{self, Role};
 use zhucun_core::records::{self, schema, Table};
 use zhucun_core::rusqlite::Connection;
 use zhucun_core::{
-    calendar, demo, pairing, roster, stats, store, template, village, Error, Lang, Period,
+    bundle, calendar, demo, pairing, roster, stats, store, template, village, Error, Lang, Period,
 };
 
 use crate::args::{
-    CalendarAction, Cli, Command, HouseholdAction, PairingAction, RecordAction, TemplateAction,
-    VillageAction,
+    BundleAction, CalendarAction, Cli, Command, HouseholdAction, KeysAction, PairingAction,
+    RecordAction, TemplateAction, VillageAction,
 };
 use crate::output;
 
@@ -42,6 +43,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
         Some(p) => p,
         None => store::default_db_path()?,
     };
+    let keys_dir = cli.keys.clone().unwrap_or_else(|| keys::dir_beside(&db));
     let mut conn = store::open(&db)?;
     let conn = &mut conn;
     match cli.command {
@@ -179,6 +181,10 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             }
         }
         Command::Template { action } => match action {
+            // A template that came as a signed bundle goes through the bundle's five steps.
+            TemplateAction::Import { file } if is_zip(&file) => {
+                receive_bundle(conn, &keys_dir, &file, json, lang)?;
+            }
             TemplateAction::Import { file } => {
                 let report = template::import_file(conn, &file)?;
                 if json {
@@ -195,6 +201,57 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                     output::templates(&templates, lang)?;
                 }
             }
+        },
+        Command::Keys { action } => keys_command(&keys_dir, action, json, lang)?,
+        Command::Bundle { action } => match action {
+            BundleAction::Export {
+                kind,
+                template: Some(file),
+                out,
+            } if kind == "template" => {
+                let manifest = bundle::export_template(&keys_dir, &file, &out)?;
+                if json {
+                    output::json(&manifest)?;
+                } else {
+                    report_written(&out, false, lang)?;
+                }
+            }
+            BundleAction::Export { kind, .. } if kind == "template" => {
+                return Err(Failure::Usage(
+                    "bundle export --kind template 需要 --template FILE / needs --template FILE"
+                        .to_string(),
+                ));
+            }
+            BundleAction::Export { kind, .. } => {
+                return Err(Failure::Refused(Error::conflict(
+                    format!("本版本尚不能导出“{kind}”类数据包（目前只能导出 template）"),
+                    format!("This version cannot export “{kind}” bundles yet (only template)"),
+                )));
+            }
+            BundleAction::Verify { file } => {
+                let bytes = bundle::read_file(&file)?;
+                let village = bundle::local_village(conn)?;
+                let verified = bundle::verify(&bytes, &keys_dir, village.as_ref())?;
+                if json {
+                    output::json(&serde_json::json!({
+                        "manifest": verified.manifest,
+                        "signer": verified.signer,
+                    }))?;
+                } else {
+                    output::line(&lang.pick(
+                        &format!(
+                            "数据包完好：{} 签名（{}，指纹 {}），第 1–4 步均已通过",
+                            verified.signer.name, verified.signer.key_id, verified.signer.fingerprint
+                        ),
+                        &format!(
+                            "The bundle is intact: signed by {} ({}, fingerprint {}); steps 1–4 passed",
+                            verified.signer.name, verified.signer.key_id, verified.signer.fingerprint
+                        ),
+                    ))?;
+                    output::json(&verified.manifest)?;
+                }
+            }
+            BundleAction::Import { file } => receive_bundle(conn, &keys_dir, &file, json, lang)?,
         },
         Command::Backup { out } => {
             store::backup(conn, &out)?;
@@ -271,4 +328,82 @@ fn report_written(path: &std::path::Path, json: bool, lang: Lang) -> std::io::Re
             &format!("Wrote {}", path.display()),
         ))
     }
+}
+
+fn is_zip(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+}
+
+/// Receives a bundle (the five steps of BUNDLES.md) and says what it changed.
+fn receive_bundle(
+    conn: &Connection,
+    keys_dir: &std::path::Path,
+    file: &std::path::Path,
+    json: bool,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let received = bundle::receive(conn, keys_dir, file)?;
+    if json {
+        return Ok(output::json(&received)?);
+    }
+    match &received.applied {
+        bundle::Applied::Template(report) => output::line(&report.message(lang))?,
+    }
+    if let Some(copy) = &received.backup {
+        output::line(&lang.pick(
+            &format!("导入前已自动备份到 {}", copy.display()),
+            &format!("The database was backed up first to {}", copy.display()),
+        ))?;
+    }
+    Ok(())
+}
+
+/// The role named on the command line.
+fn role(text: &str) -> Result<Role, Failure> {
+    Role::parse(text).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--role 应为 county 或 village，而不是“{text}” / --role must be county or village, not “{text}”"
+        ))
+    })
+}
+
+fn keys_command(
+    dir: &std::path::Path,
+    action: KeysAction,
+    json: bool,
+    lang: Lang,
+) -> Result<(), Failure> {
+    let shown = match action {
+        KeysAction::Init { name, role: r } => keys::init(dir, &name, role(&r)?)?,
+        KeysAction::Show => keys::show(dir)?,
+        KeysAction::Export { out } => {
+            let info = keys::export(dir, &out)?;
+            if !json {
+                report_written(&out, false, lang)?;
+                return Ok(());
+            }
+            info
+        }
+        KeysAction::Trust {
+            file,
+            role: r,
+            name,
+        } => keys::trust(dir, &file, role(&r)?, name.as_deref())?,
+        KeysAction::List => {
+            let all = keys::list(dir)?;
+            if json {
+                output::json(&all)?;
+            } else {
+                output::keys(&all, lang)?;
+            }
+            return Ok(());
+        }
+    };
+    if json {
+        output::json(&shown)?;
+    } else {
+        output::keys(std::slice::from_ref(&shown), lang)?;
+    }
+    Ok(())
 }

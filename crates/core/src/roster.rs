@@ -24,6 +24,7 @@ use crate::records::{
     schema::{GROUP, HOUSEHOLD},
     Changes, Field, Row, Value,
 };
+use crate::store;
 
 /// The header that marks a roster's header row.
 const HEAD_NAME_HEADER: &str = "户主姓名";
@@ -1063,6 +1064,7 @@ pub fn import_file(conn: &mut Connection, path: &Path) -> Result<ImportSummary> 
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let plan = plan_import(&tx, &roster)?;
     if has_writes(&plan) {
+        store::automatic_backup(&tx, "roster")?;
         // The plan checked every record inside this same transaction.
         apply_within(&tx, &plan, Recheck::No)?;
         tx.commit()?;

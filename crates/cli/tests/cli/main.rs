@@ -2,6 +2,8 @@
 
 mod common;
 
+mod bundles;
+
 mod records;
 mod reports;
 mod roster;

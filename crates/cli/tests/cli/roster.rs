@@ -50,6 +50,8 @@ fn the_sample_roster_imports_once() -> TestResult {
         let mut expected = vec!["上寨组", "下寨组", "河边组", "岩脚组", "新村组"];
         expected.sort_unstable();
         assert_eq!(names, expected);
+        let backups = || -> TestResult<usize> { Ok(std::fs::read_dir(s.path("backups"))?.count()) };
+        assert_eq!(backups()?, 1, "an automatic backup before the import");
         let before = s.fingerprint()?;
         let again = s
             .ok(&[
@@ -64,6 +66,7 @@ fn the_sample_roster_imports_once() -> TestResult {
             (Some(0), Some(0))
         );
         assert_eq!(before, s.fingerprint()?, "a second import changes nothing");
+        assert_eq!(backups()?, 1, "nothing to apply, nothing to back up");
     }
     Ok(())
 }

@@ -14,26 +14,45 @@ fn the_field_dictionary_as_text_json_and_workbook() -> TestResult {
         .iter()
         .filter_map(|f| f["path"].as_str())
         .collect();
-    for path in ["village.code", "stats.days_in_village_in_period", "households.head_name", "logs.in_village", "report.generated_at"] {
+    for path in [
+        "village.code",
+        "stats.days_in_village_in_period",
+        "households.head_name",
+        "logs.in_village",
+        "report.generated_at",
+    ] {
         assert!(paths.contains(&path), "{path} missing");
     }
     let text = s.ok(&["fields"])?.stdout;
-    assert!(text.contains("village.secretary") && text.contains("驻村第一书记"), "{text}");
+    assert!(
+        text.contains("village.secretary") && text.contains("驻村第一书记"),
+        "{text}"
+    );
     let out = s.path("字段字典.xlsx");
     s.ok(&["fields", "--xlsx", out.to_str().ok_or("path")?])?;
     let mut book = calamine::open_workbook_auto(&out)?;
     let first = book.sheet_names().first().cloned().ok_or("a sheet")?;
     let range = book.worksheet_range(&first)?;
-    let listed: Vec<String> = range.rows().filter_map(|r| r.first().map(|c| c.to_string())).collect();
+    let listed: Vec<String> = range
+        .rows()
+        .filter_map(|r| r.first().map(|c| c.to_string()))
+        .collect();
     for path in &paths {
-        assert!(listed.iter().any(|l| l == path), "{path} not in the workbook");
+        assert!(
+            listed.iter().any(|l| l == path),
+            "{path} not in the workbook"
+        );
     }
     Ok(())
 }
 
 #[test]
 fn import_and_list_the_sample_templates() -> TestResult {
-    for file in ["templates/sample_monthly.xlsx", "templates/sample_monthly.ods", "templates/sample_monthly.xls"] {
+    for file in [
+        "templates/sample_monthly.xlsx",
+        "templates/sample_monthly.ods",
+        "templates/sample_monthly.xls",
+    ] {
         let s = Sandbox::new()?;
         let path = sample(file);
         let path = path.to_str().ok_or("path")?;
@@ -44,7 +63,13 @@ fn import_and_list_the_sample_templates() -> TestResult {
         assert_eq!(list[0]["title"], "驻村工作月报");
         // The same file again is a no-op.
         s.ok(&["template", "import", path])?;
-        assert_eq!(s.ok(&["--json", "template", "list"])?.json()?.as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            s.ok(&["--json", "template", "list"])?
+                .json()?
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
     }
     Ok(())
 }
@@ -52,16 +77,35 @@ fn import_and_list_the_sample_templates() -> TestResult {
 #[test]
 fn the_same_version_with_other_content_is_refused() -> TestResult {
     let s = Sandbox::new()?;
-    s.ok(&["template", "import", sample("templates/sample_monthly.xlsx").to_str().ok_or("path")?])?;
-    let msg = s.refused(&["template", "import", sample("templates/sample_monthly.ods").to_str().ok_or("path")?])?;
-    assert!(msg.contains("sample-monthly") && msg.contains("version"), "{msg}");
+    s.ok(&[
+        "template",
+        "import",
+        sample("templates/sample_monthly.xlsx")
+            .to_str()
+            .ok_or("path")?,
+    ])?;
+    let msg = s.refused(&[
+        "template",
+        "import",
+        sample("templates/sample_monthly.ods")
+            .to_str()
+            .ok_or("path")?,
+    ])?;
+    assert!(
+        msg.contains("sample-monthly") && msg.contains("version"),
+        "{msg}"
+    );
     Ok(())
 }
 
 #[test]
 fn a_misspelt_path_is_refused_with_its_cell_and_a_suggestion() -> TestResult {
     let s = Sandbox::new()?;
-    let msg = s.refused(&["template", "import", sample("templates/bad_typo.xlsx").to_str().ok_or("path")?])?;
+    let msg = s.refused(&[
+        "template",
+        "import",
+        sample("templates/bad_typo.xlsx").to_str().ok_or("path")?,
+    ])?;
     for part in ["村情!B12", "village.secretery", "village.secretary"] {
         assert!(msg.contains(part), "{part}: {msg}");
     }

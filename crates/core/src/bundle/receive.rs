@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -17,7 +16,7 @@ use super::problem::BundleProblem;
 use super::{read_file, verify, Kind, Manifest, VerifiedBundle};
 
 /// The folder of automatic backups, beside the database.
-pub const BACKUPS_DIR: &str = "backups";
+pub use crate::store::BACKUPS_DIR;
 
 /// What receiving a bundle did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -149,21 +148,7 @@ fn not_applied(e: Error) -> Error {
     }
 }
 
-/// Copies the database to `backups/before-bundle-<time>-<bundle id>.sqlite` beside it. A
-/// database in memory has nothing on disk to protect, and no folder: no backup.
+/// Copies the database to `backups/` beside it before the bundle is applied.
 fn backup_before(conn: &Connection, manifest: &Manifest) -> Result<Option<PathBuf>> {
-    let Some(db) = conn.path().filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let dir = match Path::new(db).parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.join(BACKUPS_DIR),
-        _ => PathBuf::from(BACKUPS_DIR),
-    };
-    let out = dir.join(format!(
-        "before-bundle-{}-{}.sqlite",
-        Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
-        manifest.id.simple()
-    ));
-    store::backup(conn, &out)?;
-    Ok(Some(out))
+    store::automatic_backup(conn, &format!("bundle-{}", manifest.id.simple()))
 }

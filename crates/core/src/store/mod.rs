@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
 
-pub use backup::backup;
+pub use backup::{automatic_backup, backup, BACKUPS_DIR};
 pub use migrations::{schema_version, LATEST_VERSION};
 
 /// The file name of the database inside the per-user data directory.
