@@ -59,7 +59,8 @@ DATETIME = "yyyy-mm-dd hh:mm"
 TEXT = "@"
 PERCENT = "0.0%"
 INTEGER = "0"
-DECIMAL = "0.0#"
+# Decimals (altitude, area, mu) show as typed: 2200, 9.6, 0.8 — General does that.
+DECIMAL = None
 
 
 def ph(path):
@@ -282,7 +283,7 @@ def projects(wb):
             (ph("interventions.start"), DATE, CENTER),
             (ph("interventions.end"), DATE, CENTER),
             (ph("interventions.status"), None, CENTER),
-            (ph("interventions.quantity"), "#,##0.##", RIGHT),
+            (ph("interventions.quantity"), DECIMAL, RIGHT),
             (ph("interventions.unit"), None, CENTER),
             (ph("interventions.budget"), MONEY, RIGHT),
             (ph("interventions.disbursed"), MONEY, RIGHT),

@@ -48,6 +48,7 @@ impl AppState {
 ///
 /// When Tauri cannot create or run the window (no display, for one).
 pub fn run() -> tauri::Result<()> {
+    zhucun_core::install_panic_hook();
     let lang = Lang::from_env();
     let db = open_database().map_err(|error| CommandError::new(&error, lang));
     if let Err(error) = &db {

@@ -95,6 +95,12 @@ pub enum Command {
         #[command(subcommand)]
         action: TemplateAction,
     },
+    /// The monthly return.
+    Return {
+        /// render or read.
+        #[command(subcommand)]
+        action: ReturnAction,
+    },
     /// This installation's signing key and the keyring of trusted keys.
     Keys {
         /// init, show, export, trust or list.
@@ -223,6 +229,31 @@ pub enum TemplateAction {
     },
     /// The templates known, with id, version and title.
     List,
+}
+
+/// `return …`.
+#[derive(Debug, Subcommand)]
+pub enum ReturnAction {
+    /// Render the monthly return from the records.
+    Render {
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        period: String,
+        /// The template's id (default: the county's latest, else the built-in one).
+        #[arg(long)]
+        template: Option<String>,
+        /// The .xlsx to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Read a return back to JSON.
+    Read {
+        /// The return (.xlsx).
+        file: PathBuf,
+        /// The template's id or file (default: the one the return names).
+        #[arg(long)]
+        template: Option<String>,
+    },
 }
 
 /// `keys …`.

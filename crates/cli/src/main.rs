@@ -7,6 +7,7 @@ mod run;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    zhucun_core::install_panic_hook();
     let lang = zhucun_core::Lang::from_env();
     let cli = match args::parse() {
         Ok(cli) => cli,

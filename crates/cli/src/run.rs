@@ -9,7 +9,7 @@ use zhucun_core::{
 
 use crate::args::{
     BundleAction, CalendarAction, Cli, Command, HouseholdAction, KeysAction, PairingAction,
-    RecordAction, TemplateAction, VillageAction,
+    RecordAction, ReturnAction, TemplateAction, VillageAction,
 };
 use crate::output;
 
@@ -200,6 +200,22 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 } else {
                     output::templates(&templates, lang)?;
                 }
+            }
+        },
+        Command::Return { action } => match action {
+            ReturnAction::Render {
+                period,
+                template,
+                out,
+            } => {
+                let period = Period::parse(&period)?;
+                let signer = keys::show(&keys_dir).ok().map(|k| k.name);
+                template::render_month(conn, template.as_deref(), period, signer.as_deref(), &out)?;
+                report_written(&out, json, lang)?;
+            }
+            ReturnAction::Read { file, template } => {
+                let back = template::read_month(conn, &file, template.as_deref())?;
+                output::json(&back)?;
             }
         },
         Command::Keys { action } => keys_command(&keys_dir, action, json, lang)?,

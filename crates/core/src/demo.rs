@@ -64,6 +64,8 @@ pub fn load(conn: &mut Connection) -> Result<()> {
     write(&mut out, &demo, &register, &log)?;
     changes.finish()?;
     tx.commit()?;
+    // The first run: a return can be made before the county sends its template.
+    crate::template::ensure_default(conn)?;
     Ok(())
 }
 

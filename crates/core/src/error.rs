@@ -546,6 +546,12 @@ pub enum Error {
         #[source]
         source: calamine::Error,
     },
+    /// A spreadsheet so damaged that its reader gave up (it panicked, and was caught).
+    #[error("{}", self.message(Lang::Zh))]
+    DamagedSheet {
+        /// The file.
+        file: String,
+    },
     /// A file that cannot be written or read.
     #[error("{}", self.message(Lang::Zh))]
     Io {
@@ -587,6 +593,23 @@ pub enum Error {
         /// Why.
         reason: crate::bundle::BundleProblem,
     },
+    /// A file that is not a return made by zhucun: no `_zhucun` sheet, or one that does not
+    /// match its template's row templates.
+    #[error("{}", self.message(Lang::Zh))]
+    NotAReturn {
+        /// The file.
+        file: String,
+    },
+    /// A return made from another template, or another version of it, than the one given.
+    #[error("{}", self.message(Lang::Zh))]
+    WrongTemplate {
+        /// The file.
+        file: String,
+        /// The template given, as `id@version (SHA-256 prefix)`.
+        expected: String,
+        /// The template the return names, likewise.
+        found: String,
+    },
     /// The database failed underneath.
     #[error("{}", self.message(Lang::Zh))]
     Database {
@@ -610,10 +633,13 @@ impl Error {
             Error::UnusableSheet { .. } => "unusable_sheet",
             Error::InvalidTemplate { .. } => "invalid_template",
             Error::UnreadableSheet { .. } => "unreadable_file",
+            Error::DamagedSheet { .. } => "unreadable_file",
             Error::Io { .. } => "io",
             Error::Xlsx { .. } => "io",
             Error::NewerDatabase { .. } => "newer_database",
             Error::Database { .. } => "database",
+            Error::NotAReturn { .. } => "not_a_return",
+            Error::WrongTemplate { .. } => "wrong_template",
             Error::Key { problem } => problem.code(),
             Error::BundleRefused { .. } => "bundle_refused",
         }
@@ -754,6 +780,13 @@ impl Error {
                     format!("Cannot read the spreadsheet {file}: {source}")
                 }
             }
+            Error::DamagedSheet { file } => {
+                if zh {
+                    format!("表格文件 {file} 已损坏，无法读取")
+                } else {
+                    format!("The spreadsheet {file} is damaged and cannot be read")
+                }
+            }
             Error::Io { path, source } => {
                 if zh {
                     format!("无法读写文件 {}：{source}", path.display())
@@ -774,6 +807,30 @@ impl Error {
                 } else {
                     format!(
                         "The database is version {found}, newer than this program's {supported}: upgrade the program"
+                    )
+                }
+            }
+            Error::NotAReturn { file } => {
+                if zh {
+                    format!("{file} 不是 zhucun 生成的月报（没有完整的 _zhucun 工作表）")
+                } else {
+                    format!(
+                        "{file} is not a return made by zhucun (it has no complete _zhucun sheet)"
+                    )
+                }
+            }
+            Error::WrongTemplate {
+                file,
+                expected,
+                found,
+            } => {
+                if zh {
+                    format!(
+                        "{file} 是按模板 {found} 生成的，不是模板 {expected}：请用生成它的模板读取"
+                    )
+                } else {
+                    format!(
+                        "{file} was made from template {found}, not {expected}: read it with the template it was made from"
                     )
                 }
             }

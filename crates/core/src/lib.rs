@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod calendar;
 pub mod demo;
 pub mod error;
+mod guard;
 pub mod keys;
 pub mod pairing;
 pub mod records;
@@ -18,6 +19,7 @@ pub mod types;
 pub mod village;
 
 pub use error::{CellProblem, Error, Lang, Result, Rule};
+pub use guard::install_panic_hook;
 pub use types::{DivisionCode, IdCardNumber, Period};
 
 /// The SQLite binding, re-exported so the app and the CLI use the same version.

@@ -180,6 +180,11 @@ fn column_letters(column: u32) -> String {
 /// ```
 pub fn read_roster(path: &Path) -> Result<RosterFile> {
     let file = path.display().to_string();
+    crate::guard::reading(&file, || read_roster_unguarded(path))
+}
+
+fn read_roster_unguarded(path: &Path) -> Result<RosterFile> {
+    let file = path.display().to_string();
     let mut book = open_workbook_auto(path).map_err(|source| Error::UnreadableSheet {
         file: file.clone(),
         source,

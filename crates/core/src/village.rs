@@ -55,6 +55,8 @@ pub fn init(conn: &mut Connection, input: &[(String, String)]) -> Result<String>
     let id = records::insert_checked(&mut changes, &tx, &VILLAGE, &row)?;
     changes.finish()?;
     tx.commit()?;
+    // The first run: a return can be made before the county sends its template.
+    crate::template::ensure_default(conn)?;
     Ok(id)
 }
 

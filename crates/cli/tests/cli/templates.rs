@@ -113,3 +113,66 @@ fn a_misspelt_path_is_refused_with_its_cell_and_a_suggestion() -> TestResult {
     assert_eq!(list, serde_json::json!([]), "nothing stored");
     Ok(())
 }
+
+#[test]
+fn render_the_month_and_read_it_back() -> TestResult {
+    let s = Sandbox::new()?;
+    s.ok(&["demo"])?;
+    let out = s.path("2026年11月月报.xlsx");
+    let out_arg = out.to_str().ok_or("path")?;
+    s.ok(&["return", "render", "--period", "2026-11", "--out", out_arg])?;
+    let back = s.ok(&["return", "read", out_arg])?.json()?;
+    assert_eq!(back["template_id"], "zhucun-default");
+    assert_eq!(back["village_code"], "513431215203");
+    assert_eq!(back["scalars"]["village.name"], "特补乃吾村");
+    assert_eq!(back["scalars"]["stats.poor_households"], 54);
+    assert_eq!(back["scalars"]["stats.days_in_village_in_period"], 24);
+    let interventions = back["collections"]["interventions"]
+        .as_array()
+        .ok_or("rows")?;
+    assert_eq!(interventions.len(), 6);
+    // The county's own template, chosen by id.
+    s.ok(&[
+        "template",
+        "import",
+        sample("templates/sample_monthly.xlsx")
+            .to_str()
+            .ok_or("path")?,
+    ])?;
+    let county = s.path("county.xlsx");
+    let county_arg = county.to_str().ok_or("path")?;
+    s.ok(&[
+        "return",
+        "render",
+        "--period",
+        "2026-11",
+        "--template",
+        "sample-monthly",
+        "--out",
+        county_arg,
+    ])?;
+    let back = s
+        .ok(&["return", "read", county_arg, "--template", "sample-monthly"])?
+        .json()?;
+    assert_eq!(back["template_id"], "sample-monthly");
+    let msg = s.refused(&[
+        "return",
+        "render",
+        "--period",
+        "2026-11",
+        "--template",
+        "nope",
+        "--out",
+        county_arg,
+    ])?;
+    assert!(msg.contains("nope"), "{msg}");
+    let msg = s.refused(&[
+        "return",
+        "read",
+        sample("templates/sample_monthly.xlsx")
+            .to_str()
+            .ok_or("path")?,
+    ])?;
+    assert!(msg.contains("sample_monthly.xlsx"), "{msg}");
+    Ok(())
+}

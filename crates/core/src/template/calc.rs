@@ -58,6 +58,9 @@ pub(crate) trait Book {
 
 /// Computes a formula (Excel syntax, without `=`).
 pub(crate) fn evaluate(formula: &str, book: &mut dyn Book) -> Calc<Value> {
+    if formula.len() > MAX_FORMULA_LEN {
+        return Err(Unknown);
+    }
     let tokens: Vec<Token<'_>> = lex(formula)
         .into_iter()
         .filter(|t| t.kind != TokenKind::Space)
@@ -65,8 +68,9 @@ pub(crate) fn evaluate(formula: &str, book: &mut dyn Book) -> Calc<Value> {
     let mut parser = Parser {
         tokens: &tokens,
         at: 0,
+        level: 0,
     };
-    let expr = parser.expression(0)?;
+    let (expr, _) = parser.expression(0)?;
     if parser.at != tokens.len() {
         return Err(Unknown);
     }
@@ -113,6 +117,8 @@ enum Expr {
 struct Parser<'t, 'a> {
     tokens: &'t [Token<'a>],
     at: usize,
+    /// How deep `expression` is nested.
+    level: u32,
 }
 
 /// Binary operators with their binding power (Excel's precedence, all left-associative).
@@ -141,12 +147,29 @@ impl<'a> Parser<'_, 'a> {
             .is_some_and(|t| t.kind == TokenKind::Op && t.text == op)
     }
 
-    fn expression(&mut self, min_power: u8) -> Calc<Expr> {
-        let mut left = self.prefix()?;
+    /// An expression and the depth of its tree, which is kept shallow (evaluation recurses over
+    /// it, and formulas recurse into the formulas they read).
+    fn expression(&mut self, min_power: u8) -> Calc<(Expr, u32)> {
+        // Parsing recurses too: a formula of nothing but `(` must not exhaust the stack.
+        self.level += 1;
+        if self.level > MAX_DEPTH {
+            return Err(Unknown);
+        }
+        let result = self.operations(min_power);
+        self.level -= 1;
+        result
+    }
+
+    fn operations(&mut self, min_power: u8) -> Calc<(Expr, u32)> {
+        let (mut left, mut depth) = self.prefix()?;
         loop {
+            if depth > MAX_DEPTH {
+                return Err(Unknown);
+            }
             if self.is_op("%") {
                 self.at += 1;
                 left = Expr::Percent(Box::new(left));
+                depth += 1;
                 continue;
             }
             let Some(&(op, power)) = self.peek().and_then(|t| {
@@ -154,42 +177,47 @@ impl<'a> Parser<'_, 'a> {
                     .then(|| BINARY.iter().find(|(o, _)| *o == t.text))
                     .flatten()
             }) else {
-                return Ok(left);
+                return Ok((left, depth));
             };
             if power <= min_power {
-                return Ok(left);
+                return Ok((left, depth));
             }
             self.at += 1;
-            let right = self.expression(power)?;
+            let (right, right_depth) = self.expression(power)?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
+            depth = depth.max(right_depth) + 1;
         }
     }
 
-    fn prefix(&mut self) -> Calc<Expr> {
+    fn prefix(&mut self) -> Calc<(Expr, u32)> {
         let token = self.peek().ok_or(Unknown)?.clone();
         self.at += 1;
+        let leaf = |e: Expr| Ok((e, 1));
         match token.kind {
-            TokenKind::Number => token.text.parse().map(Expr::Num).map_err(|_| Unknown),
+            TokenKind::Number => token
+                .text
+                .parse()
+                .map_or(Err(Unknown), |n| leaf(Expr::Num(n))),
             TokenKind::Str => {
                 let inner = token
                     .text
                     .strip_prefix('"')
                     .and_then(|t| t.strip_suffix('"'))
                     .ok_or(Unknown)?;
-                Ok(Expr::Str(inner.replace("\"\"", "\"")))
+                leaf(Expr::Str(inner.replace("\"\"", "\"")))
             }
-            TokenKind::Bool(b) => Ok(Expr::Bool(b)),
+            TokenKind::Bool(b) => leaf(Expr::Bool(b)),
             TokenKind::Error => ERROR_NAMES
                 .iter()
                 .find(|e| e.eq_ignore_ascii_case(token.text))
-                .map(|e| Expr::Error(e))
-                .ok_or(Unknown),
-            TokenKind::Ref(r) => Ok(Expr::Ref(r.sheet.map(|s| s.into_owned()), r.area)),
+                .map_or(Err(Unknown), |e| leaf(Expr::Error(e))),
+            TokenKind::Ref(r) => leaf(Expr::Ref(r.sheet.map(|s| s.into_owned()), r.area)),
             TokenKind::Op if token.text == "-" => {
                 // Negation binds tighter than `^` in Excel: -2^2 is 4.
-                Ok(Expr::Neg(Box::new(self.expression(4)?)))
+                let (e, depth) = self.expression(5)?;
+                Ok((Expr::Neg(Box::new(e)), depth + 1))
             }
-            TokenKind::Op if token.text == "+" => self.expression(4),
+            TokenKind::Op if token.text == "+" => self.expression(5),
             TokenKind::Op if token.text == "(" => {
                 let inner = self.expression(0)?;
                 if !self.is_op(")") {
@@ -203,21 +231,24 @@ impl<'a> Parser<'_, 'a> {
                 let name = token.text.to_ascii_uppercase();
                 let name = name.strip_prefix("_XLFN.").unwrap_or(&name).to_string();
                 let mut args = Vec::new();
+                let mut depth = 1;
                 if self.is_op(")") {
                     self.at += 1;
-                    return Ok(Expr::Call(name, args));
+                    return Ok((Expr::Call(name, args), depth));
                 }
                 loop {
                     if self.is_op(",") || self.is_op(")") {
                         args.push(Expr::Missing);
                     } else {
-                        args.push(self.expression(0)?);
+                        let (arg, d) = self.expression(0)?;
+                        args.push(arg);
+                        depth = depth.max(d + 1);
                     }
                     if self.is_op(",") {
                         self.at += 1;
                     } else if self.is_op(")") {
                         self.at += 1;
-                        return Ok(Expr::Call(name, args));
+                        return Ok((Expr::Call(name, args), depth));
                     } else {
                         return Err(Unknown);
                     }
@@ -227,6 +258,12 @@ impl<'a> Parser<'_, 'a> {
         }
     }
 }
+
+/// The deepest expression tree computed (Excel nests functions 64 deep at most).
+const MAX_DEPTH: u32 = 64;
+
+/// The longest formula computed, in bytes (Excel's limit is 8,192 characters).
+const MAX_FORMULA_LEN: usize = 32 * 1024;
 
 const ERROR_NAMES: [&str; 10] = [
     "#NULL!",
@@ -416,8 +453,16 @@ fn compare(l: &Value, r: &Value) -> std::cmp::Ordering {
         Value::Bool(_) => Value::Bool(false),
         _ => Value::Num(0.0),
     };
-    let l = if *l == Value::Empty { empty_as(r) } else { l.clone() };
-    let r = if *r == Value::Empty { empty_as(&l) } else { r.clone() };
+    let l = if *l == Value::Empty {
+        empty_as(r)
+    } else {
+        l.clone()
+    };
+    let r = if *r == Value::Empty {
+        empty_as(&l)
+    } else {
+        r.clone()
+    };
     match (&l, &r) {
         (Value::Num(a), Value::Num(b)) => a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal),
         (Value::Text(a), Value::Text(b)) => a.to_lowercase().cmp(&b.to_lowercase()),
@@ -671,7 +716,10 @@ mod tests {
             ("2+3*4", Ok(Value::Num(14.0))),
             ("(2+3)*4", Ok(Value::Num(20.0))),
             ("50%", Ok(Value::Num(0.5))),
-            ("\"共\"&COUNTA(C4:C6)&\"户\"", Ok(Value::Text("共1户".into()))),
+            (
+                "\"共\"&COUNTA(C4:C6)&\"户\"",
+                Ok(Value::Text("共1户".into())),
+            ),
             ("Z99=0", Ok(Value::Bool(true))),
             ("Z99=\"\"", Ok(Value::Bool(true))),
             ("\"a\"<\"B\"", Ok(Value::Bool(true))),
@@ -694,6 +742,10 @@ mod tests {
             ("G4:G6", Err(Unknown)),
             ("SUM(G4", Err(Unknown)),
             ("1 2", Err(Unknown)),
+            (&"(".repeat(10_000), Err(Unknown)),
+            (&"-".repeat(10_000), Err(Unknown)),
+            (&format!("1{}", "+1".repeat(1000)), Err(Unknown)),
+            (&format!("1{}", "+1".repeat(60)), Ok(Value::Num(61.0))),
         ]);
     }
 

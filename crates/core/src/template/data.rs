@@ -172,9 +172,7 @@ pub fn gather(conn: &Connection, period: Period, signer: Option<&str>) -> Result
         Scope::Visits,
         numbered(visits.iter().map(|(_, row)| {
             let mut item = copy(Scope::Visits, row);
-            let household = get(row, "household")
-                .as_str()
-                .and_then(|id| heads.get(id));
+            let household = get(row, "household").as_str().and_then(|id| heads.get(id));
             item.insert(
                 "household",
                 household.map_or(Value::Null, |(head, _)| (*head).clone()),
@@ -309,6 +307,10 @@ fn interventions_and_funds(conn: &Connection, period: Period) -> Result<(Vec<Ite
 fn all_until(conn: &Connection, table: &Table, period: Period) -> Result<Vec<(String, Row)>> {
     Ok(records::list_rows(conn, table, None)?
         .into_iter()
-        .filter(|(_, row)| get(row, "date").as_date().is_some_and(|d| d <= period.end()))
+        .filter(|(_, row)| {
+            get(row, "date")
+                .as_date()
+                .is_some_and(|d| d <= period.end())
+        })
         .collect())
 }

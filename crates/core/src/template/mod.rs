@@ -1,12 +1,15 @@
-//! County templates (TEMPLATES.md): the field dictionary, and importing a template — reading it,
-//! checking it, keeping every version.
+//! County templates (TEMPLATES.md): the field dictionary, importing a template — reading it,
+//! checking it, keeping every version — rendering it into a return ([`render`]) and reading a
+//! return back ([`read_return`]).
 //!
 //! A template is parsed into a [`ParsedTemplate`]: its `_meta` ([`TemplateMeta`]), then its
 //! sheets in order without `_meta`, each with its cells at absolute 0-based positions (value,
 //! formula in Excel's syntax, and what the cell receives: a [`Fill`]), its row templates and its
-//! merged ranges. The renderer works from that model and the stored bytes; import stores the
-//! original file, so a template can always be parsed again ([`parse_template`]) by a newer
-//! program.
+//! merged ranges. The renderer works from that model and the stored bytes (for the look of an
+//! `.xlsx`); import stores the original file, so a template can always be parsed again
+//! ([`parse_template`]) by a newer program. A return records in its hidden `_zhucun` sheet
+//! ([`ReturnRecord`]) which template made it and where each row template went, which is how
+//! it is read back.
 //!
 //! Decisions the contract leaves open:
 //!
@@ -36,13 +39,20 @@
 //! # Ok::<(), zhucun_core::Error>(())
 //! ```
 
+mod calc;
 mod data;
 mod default;
 mod fields;
 mod formula;
 mod import;
+mod look;
 mod meta;
+mod monthly;
 mod placeholder;
+mod readback;
+mod record;
+mod render;
+mod shift;
 mod workbook;
 
 use calamine::Data;
@@ -59,7 +69,11 @@ pub use import::{
     ImportReport, StoredTemplate, TemplateInfo,
 };
 pub use meta::{is_valid_template_id, TemplateMeta, MAX_ID_LEN, META_SHEET};
+pub use monthly::{choose, read_month, render_month};
 pub use placeholder::{scan, Fill, Segment};
+pub use readback::{read_return, read_return_file, return_record, ReadBack};
+pub use record::{ExpandedRow, JoinedText, ReturnRecord};
+pub use render::{render, LookKept, RenderReport, RenderStamp};
 pub use workbook::{cell_a1, CellRange, Format, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_CELLS};
 
 /// The name of the hidden sheet a return records itself in; no template sheet may bear it.
@@ -211,7 +225,7 @@ pub fn parse_template(file_name: &str, bytes: &[u8]) -> Result<ParsedTemplate> {
     if bytes.len() > MAX_TEMPLATE_BYTES {
         return Err(workbook::too_large(&file_name));
     }
-    let (format, raw) = workbook::read(&file_name, bytes)?;
+    let (format, raw) = crate::guard::reading(&file_name, || workbook::read(&file_name, bytes))?;
     let (meta_sheets, raw): (Vec<_>, Vec<_>) = raw
         .into_iter()
         .partition(|s| s.name.trim().eq_ignore_ascii_case(META_SHEET));

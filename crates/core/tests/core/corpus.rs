@@ -4,9 +4,12 @@
 //! must end in `Ok` or `Err`, never a panic or a hang.
 //!
 //! The corpus is looked for in `ZHUCUN_CORPUS` (a list of folders), in the cargo registry's
-//! source cache (`calamine-*/tests`, `rust_xlsxwriter-*/tests`, for crates that ship their
-//! tests), in `~/.cache/zhucun/corpus` (where `make test` puts the test files of calamine and
-//! rust_xlsxwriter), and in the project's own samples and assets.
+//! source cache (`calamine-*/tests`, `rust_xlsxwriter-*/tests`, for crate versions that ship
+//! their tests — the current ones do not), in `~/.cache/zhucun/corpus` (a copy of those projects'
+//! test files, where a machine has one), and in the project's own samples and assets. Because
+//! none of the outside sources can be counted on, the test also makes its own hostile corpus
+//! from the samples: every one truncated at many points and with bytes flipped at many
+//! places, which reaches the readers' error paths on any machine.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -105,6 +108,50 @@ fn import_one(name: String, bytes: Vec<u8>) -> mpsc::Receiver<Outcome> {
     receive
 }
 
+/// How many truncated and how many byte-flipped copies are made of each sample.
+const MUTANTS_PER_KIND: usize = 40;
+
+/// Writes truncated and corrupted copies of every sample spreadsheet into `dir`.
+fn make_mutants(
+    samples: &BTreeSet<PathBuf>,
+    dir: &Path,
+    out: &mut BTreeSet<PathBuf>,
+) -> TestResult {
+    for (n, sample) in samples.iter().enumerate() {
+        let bytes = std::fs::read(sample)?;
+        let ext = sample
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("xlsx");
+        if bytes.len() < 2 {
+            continue;
+        }
+        // A small deterministic generator: the same corpus on every run.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (n as u64);
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for i in 0..MUTANTS_PER_KIND {
+            let cut = (next() as usize) % bytes.len();
+            let path = dir.join(format!("s{n}-cut{i}.{ext}"));
+            std::fs::write(&path, &bytes[..cut])?;
+            out.insert(path);
+            let mut flipped = bytes.clone();
+            for _ in 0..=(i % 8) {
+                let at = (next() as usize) % flipped.len();
+                flipped[at] ^= (next() as u8) | 1;
+            }
+            let path = dir.join(format!("s{n}-flip{i}.{ext}"));
+            std::fs::write(&path, &flipped)?;
+            out.insert(path);
+        }
+    }
+    Ok(())
+}
+
 #[test]
 fn no_spreadsheet_makes_template_import_panic() -> TestResult {
     let started = Instant::now();
@@ -112,11 +159,20 @@ fn no_spreadsheet_makes_template_import_panic() -> TestResult {
     for root in corpus_roots() {
         spreadsheets(&root, &mut files);
     }
+    let mut samples = BTreeSet::new();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    spreadsheets(&manifest.join("../../../shared/samples"), &mut samples);
+    spreadsheets(&manifest.join("../../assets"), &mut samples);
+    let mutants = tempfile::tempdir()?;
+    // ZHUCUN_MUTANTS_DIR keeps the generated files, to look at one that failed.
+    let kept = std::env::var_os("ZHUCUN_MUTANTS_DIR").map(PathBuf::from);
+    let dir = kept.as_deref().unwrap_or(mutants.path());
+    std::fs::create_dir_all(dir)?;
+    make_mutants(&samples, dir, &mut files)?;
     assert!(
         files.len() >= MIN_FILES,
-        "only {} spreadsheets found under {:?}; the corpus is missing: run `make test` (it \
-         fetches the test files of calamine and rust_xlsxwriter into ~/.cache/zhucun/corpus) \
-         or point ZHUCUN_CORPUS at folders of spreadsheets",
+        "only {} spreadsheets found under {:?} and made from the samples: are the shared \
+         samples beside the project?",
         files.len(),
         corpus_roots()
     );
@@ -136,10 +192,7 @@ fn no_spreadsheet_makes_template_import_panic() -> TestResult {
             Ok(Outcome::Panicked(message)) => {
                 failures.push(format!("{}: panicked: {message}", path.display()));
             }
-            Err(_) => failures.push(format!(
-                "{}: no answer within {TIMEOUT:?}",
-                path.display()
-            )),
+            Err(_) => failures.push(format!("{}: no answer within {TIMEOUT:?}", path.display())),
         }
     }
     println!(

@@ -46,7 +46,10 @@ fn money(value: &Value) -> i64 {
 }
 
 fn sum(items: &[Item], name: &str) -> i64 {
-    items.iter().map(|i| money(i.get(name).unwrap_or(&Value::Null))).sum()
+    items
+        .iter()
+        .map(|i| money(i.get(name).unwrap_or(&Value::Null)))
+        .sum()
 }
 
 /// The non-empty texts of field `name` over `items`.
@@ -81,7 +84,10 @@ fn every_path_has_a_value_of_its_type() -> TestResult {
                 f.path
             );
         } else {
-            let value = data.scalars.get(f.path).ok_or(format!("{} missing", f.path))?;
+            let value = data
+                .scalars
+                .get(f.path)
+                .ok_or(format!("{} missing", f.path))?;
             assert!(fits(f.kind, value), "{} is {value:?}", f.path);
             assert_eq!(
                 value.is_null(),
@@ -181,11 +187,14 @@ fn collections_hold_what_falls_in_the_month() -> TestResult {
         Some(&Value::Text("一组".into()))
     );
     let households = data.items(Scope::Households);
-    assert_eq!(count(households.len()), conn.query_row(
-        "SELECT count(*) FROM households WHERE deleted = 0",
-        [],
-        |r| r.get::<_, i64>(0)
-    )?);
+    assert_eq!(
+        count(households.len()),
+        conn.query_row(
+            "SELECT count(*) FROM households WHERE deleted = 0",
+            [],
+            |r| r.get::<_, i64>(0)
+        )?
+    );
     let codes: Vec<String> = households
         .iter()
         .filter_map(|h| h.get("code").and_then(Value::as_str).map(str::to_string))
@@ -194,9 +203,9 @@ fn collections_hold_what_falls_in_the_month() -> TestResult {
     sorted.sort();
     assert_eq!(codes, sorted, "households by code");
     let group_names = texts(groups, "name");
-    assert!(households
-        .iter()
-        .all(|h| h.get("group").is_some_and(|g| group_names.contains(&g.to_text()))));
+    assert!(households.iter().all(|h| h
+        .get("group")
+        .is_some_and(|g| group_names.contains(&g.to_text()))));
     assert!(!data.items(Scope::Causes).is_empty());
 
     // Interventions active in November, with money that adds up to the stats.
@@ -217,13 +226,21 @@ fn collections_hold_what_falls_in_the_month() -> TestResult {
     );
     assert_eq!(sum(funds, "amount"), stats.funds_budget.fen());
     assert_eq!(sum(funds, "disbursed"), stats.funds_disbursed.fen());
-    assert!(stats.funds_disbursed_in_period.fen() > 0, "the demo pays in November");
+    assert!(
+        stats.funds_disbursed_in_period.fen() > 0,
+        "the demo pays in November"
+    );
     // Each intervention's budget is its own lines' amounts; lines follow their interventions.
     let mut seen_titles: Vec<&Value> = Vec::new();
     for line in funds {
-        let title = line.get("intervention").ok_or("fund without intervention")?;
+        let title = line
+            .get("intervention")
+            .ok_or("fund without intervention")?;
         if seen_titles.last() != Some(&title) {
-            assert!(!seen_titles.contains(&title), "lines of {title:?} are apart");
+            assert!(
+                !seen_titles.contains(&title),
+                "lines of {title:?} are apart"
+            );
             seen_titles.push(title);
         }
     }
@@ -234,8 +251,14 @@ fn collections_hold_what_falls_in_the_month() -> TestResult {
             .filter(|f| f.get("intervention") == title)
             .cloned()
             .collect();
-        assert_eq!(sum(&lines, "amount"), money(i.get("budget").unwrap_or(&Value::Null)));
-        assert_eq!(sum(&lines, "disbursed"), money(i.get("disbursed").unwrap_or(&Value::Null)));
+        assert_eq!(
+            sum(&lines, "amount"),
+            money(i.get("budget").unwrap_or(&Value::Null))
+        );
+        assert_eq!(
+            sum(&lines, "disbursed"),
+            money(i.get("disbursed").unwrap_or(&Value::Null))
+        );
     }
 
     // Activities, visits and logs dated in November.
@@ -272,9 +295,9 @@ fn collections_hold_what_falls_in_the_month() -> TestResult {
     assert!(visits
         .iter()
         .any(|v| v.get("household").is_some_and(|h| !h.is_null())));
-    assert!(visits
-        .iter()
-        .all(|v| v.get("group").is_some_and(|g| group_names.contains(&g.to_text()))));
+    assert!(visits.iter().all(|v| v
+        .get("group")
+        .is_some_and(|g| group_names.contains(&g.to_text()))));
     let logs = data.items(Scope::Logs);
     assert!(in_month(logs));
     let in_village = logs
@@ -296,7 +319,10 @@ fn an_activity_given_only_a_month_has_no_date_but_a_semester() -> TestResult {
         .find(|a| a.get("type") == Some(&Value::Text("联席会议".into())))
         .ok_or("no joint meeting in February 2027")?;
     assert_eq!(meeting.get("date"), Some(&Value::Null));
-    assert_eq!(meeting.get("semester"), Some(&Value::Text("第二学期".into())));
+    assert_eq!(
+        meeting.get("semester"),
+        Some(&Value::Text("第二学期".into()))
+    );
     Ok(())
 }
 
@@ -307,13 +333,20 @@ fn a_month_with_nothing_in_it_has_empty_collections() -> TestResult {
     for scope in [Scope::Activities, Scope::Visits, Scope::Logs, Scope::Funds] {
         assert!(data.items(scope).is_empty(), "{scope}");
     }
-    assert_eq!(data.items(Scope::Groups).len(), 6, "groups are always current");
+    assert_eq!(
+        data.items(Scope::Groups).len(),
+        6,
+        "groups are always current"
+    );
     assert_eq!(
         data.scalars.get("report.signer"),
         Some(&Value::Text("张三".into()))
     );
     // The village's yearly figures start in 2014.
-    assert_eq!(data.scalars.get("stats.per_capita_income"), Some(&Value::Null));
+    assert_eq!(
+        data.scalars.get("stats.per_capita_income"),
+        Some(&Value::Null)
+    );
     Ok(())
 }
 
