@@ -254,7 +254,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                         "signer": verified.signer,
                     }))?;
                 } else {
-                    output::line(&lang.pick(
+                    output::line(lang.pick(
                         &format!(
                             "数据包完好：{} 签名（{}，指纹 {}），第 1–4 步均已通过",
                             verified.signer.name, verified.signer.key_id, verified.signer.fingerprint
@@ -367,7 +367,7 @@ fn receive_bundle(
         bundle::Applied::Template(report) => output::line(&report.message(lang))?,
     }
     if let Some(copy) = &received.backup {
-        output::line(&lang.pick(
+        output::line(lang.pick(
             &format!("导入前已自动备份到 {}", copy.display()),
             &format!("The database was backed up first to {}", copy.display()),
         ))?;

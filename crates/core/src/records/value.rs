@@ -101,6 +101,15 @@ impl Value {
         }
     }
 
+    /// What SQLite stores for this value, borrowing its text where it can.
+    pub(crate) fn to_sql_output(&self, kind: Kind) -> rusqlite::types::ToSqlOutput<'_> {
+        use rusqlite::types::ToSqlOutput;
+        match self {
+            Value::Text(t) => ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())),
+            other => ToSqlOutput::Owned(other.to_sql(kind)),
+        }
+    }
+
     /// Reads what SQLite stored in a column of `kind`.
     pub(crate) fn from_sql(kind: Kind, v: ValueRef<'_>) -> Value {
         let text = || match v {
