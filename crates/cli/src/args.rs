@@ -107,6 +107,18 @@ pub enum Command {
         #[command(subcommand)]
         action: KeysAction,
     },
+    /// Sync conflicts: versions that lost a merge, for a person to review.
+    Conflicts {
+        /// list or resolve.
+        #[command(subcommand)]
+        action: ConflictsAction,
+    },
+    /// The county office: consolidate the villages' returns.
+    County {
+        /// merge.
+        #[command(subcommand)]
+        action: CountyAction,
+    },
     /// Signed spreadsheet bundles.
     Bundle {
         /// export, verify or import.
@@ -291,6 +303,42 @@ pub enum KeysAction {
     List,
 }
 
+/// `conflicts …`.
+#[derive(Debug, Subcommand)]
+pub enum ConflictsAction {
+    /// The conflicts not yet settled (with --all, every one).
+    List {
+        /// Also those already settled.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Settle a conflict by keeping one version.
+    Resolve {
+        /// The conflict's number.
+        id: i64,
+        /// local or incoming.
+        #[arg(long)]
+        keep: String,
+    },
+}
+
+/// `county …`.
+#[derive(Debug, Subcommand)]
+pub enum CountyAction {
+    /// Verify return bundles and consolidate them into one workbook.
+    Merge {
+        /// The template: an id known here, or a file.
+        #[arg(long)]
+        template: String,
+        /// The workbook to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// The return bundles.
+        #[arg(required = true)]
+        bundles: Vec<PathBuf>,
+    },
+}
+
 /// `bundle …`.
 #[derive(Debug, Subcommand)]
 pub enum BundleAction {
@@ -299,9 +347,15 @@ pub enum BundleAction {
         /// template (county side); return and sync come with later work.
         #[arg(long)]
         kind: String,
-        /// The template file, for --kind template.
+        /// The template: a file for --kind template; an id for --kind return.
         #[arg(long)]
-        template: Option<PathBuf>,
+        template: Option<String>,
+        /// The month, YYYY-MM, for --kind return.
+        #[arg(long)]
+        period: Option<String>,
+        /// For --kind sync: every record, not only those changed since the last sync bundle.
+        #[arg(long)]
+        full: bool,
         /// The .zip to write.
         #[arg(long)]
         out: PathBuf,

@@ -4,12 +4,13 @@ use zhucun_core::keys::{self, Role};
 use zhucun_core::records::{self, schema, Table};
 use zhucun_core::rusqlite::Connection;
 use zhucun_core::{
-    bundle, calendar, demo, pairing, roster, stats, store, template, village, Error, Lang, Period,
+    bundle, calendar, county, demo, pairing, roster, stats, store, sync, template, village, Error,
+    Lang, Period,
 };
 
 use crate::args::{
-    BundleAction, CalendarAction, Cli, Command, HouseholdAction, KeysAction, PairingAction,
-    RecordAction, ReturnAction, TemplateAction, VillageAction,
+    BundleAction, CalendarAction, Cli, Command, ConflictsAction, CountyAction, HouseholdAction,
+    KeysAction, PairingAction, RecordAction, ReturnAction, TemplateAction, VillageAction,
 };
 use crate::output;
 
@@ -218,31 +219,118 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                 output::json(&back)?;
             }
         },
+        Command::Conflicts { action } => match action {
+            ConflictsAction::List { all } => {
+                let found = if all {
+                    sync::all_conflicts(conn)?
+                } else {
+                    sync::conflicts(conn)?
+                };
+                if json {
+                    output::json(&found)?;
+                } else {
+                    output::conflicts(&found, lang)?;
+                }
+            }
+            ConflictsAction::Resolve { id, keep } => {
+                let keep = sync::Keep::parse(keep.trim()).ok_or_else(|| {
+                    usage(
+                        "--keep 应为 local 或 incoming",
+                        "--keep must be local or incoming",
+                    )
+                })?;
+                sync::resolve(conn, id, keep)?;
+            }
+        },
+        Command::County {
+            action:
+                CountyAction::Merge {
+                    template,
+                    out,
+                    bundles,
+                },
+        } => {
+            let choice = county::TemplateChoice::parse(&template);
+            let report = county::merge(conn, &choice, &bundles, &keys_dir, &out)?;
+            for refused in &report.refused {
+                eprintln!("{}: {}", refused.file, refused.reason(lang));
+            }
+            if json {
+                output::json(&report)?;
+            } else {
+                output::line(&lang.pick(
+                    &format!(
+                        "已汇总 {} 个村的月报，{} 个数据包未采用：已写入 {}",
+                        report.villages.len(),
+                        report.refused.len(),
+                        out.display()
+                    ),
+                    &format!(
+                        "Merged the returns of {} villages, left out {} bundles: wrote {}",
+                        report.villages.len(),
+                        report.refused.len(),
+                        out.display()
+                    ),
+                ))?;
+            }
+            if report.villages.is_empty() {
+                return Err(Failure::Refused(Error::conflict(
+                    "没有可汇总的月报：所有数据包均未通过核验",
+                    "No return could be merged: every bundle was refused",
+                )));
+            }
+        }
         Command::Keys { action } => keys_command(&keys_dir, action, json, lang)?,
         Command::Bundle { action } => match action {
             BundleAction::Export {
                 kind,
-                template: Some(file),
+                template,
+                period,
+                full,
                 out,
-            } if kind == "template" => {
-                let manifest = bundle::export_template(&keys_dir, &file, &out)?;
+            } => {
+                let manifest = match (kind.as_str(), template, period) {
+                    ("template", Some(file), _) => {
+                        bundle::export_template(&keys_dir, std::path::Path::new(&file), &out)?
+                    }
+                    ("return", template, Some(period)) => bundle::export_return(
+                        conn,
+                        &keys_dir,
+                        Period::parse(&period)?,
+                        template.as_deref(),
+                        &out,
+                    )?,
+                    ("sync", None, None) => sync::export_bundle(conn, &keys_dir, full, &out)?,
+                    ("template", None, _) => {
+                        return Err(usage(
+                            "--kind template 需要 --template FILE",
+                            "--kind template needs --template FILE",
+                        ))
+                    }
+                    ("return", _, None) => {
+                        return Err(usage(
+                            "--kind return 需要 --period YYYY-MM",
+                            "--kind return needs --period YYYY-MM",
+                        ))
+                    }
+                    ("sync", _, _) => {
+                        return Err(usage(
+                            "--kind sync 不接受 --template 或 --period",
+                            "--kind sync takes no --template or --period",
+                        ))
+                    }
+                    _ => {
+                        return Err(usage(
+                            "--kind 应为 return、sync 或 template",
+                            "--kind must be return, sync or template",
+                        ))
+                    }
+                };
                 if json {
                     output::json(&manifest)?;
                 } else {
                     report_written(&out, false, lang)?;
                 }
-            }
-            BundleAction::Export { kind, .. } if kind == "template" => {
-                return Err(Failure::Usage(
-                    "bundle export --kind template 需要 --template FILE / needs --template FILE"
-                        .to_string(),
-                ));
-            }
-            BundleAction::Export { kind, .. } => {
-                return Err(Failure::Refused(Error::conflict(
-                    format!("本版本尚不能导出“{kind}”类数据包（目前只能导出 template）"),
-                    format!("This version cannot export “{kind}” bundles yet (only template)"),
-                )));
             }
             BundleAction::Verify { file } => {
                 let bytes = bundle::read_file(&file)?;
@@ -365,6 +453,8 @@ fn receive_bundle(
     }
     match &received.applied {
         bundle::Applied::Template(report) => output::line(&report.message(lang))?,
+        bundle::Applied::Return(report) => output::line(&report.message(lang))?,
+        bundle::Applied::Sync(report) => output::line(&report.message(lang))?,
     }
     if let Some(copy) = &received.backup {
         output::line(lang.pick(
@@ -422,4 +512,9 @@ fn keys_command(
         output::keys(std::slice::from_ref(&shown), lang)?;
     }
     Ok(())
+}
+
+/// A usage error in both languages.
+fn usage(zh: &str, en: &str) -> Failure {
+    Failure::Usage(format!("{zh} / {en}"))
 }

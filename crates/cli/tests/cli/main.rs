@@ -3,6 +3,7 @@
 mod common;
 
 mod bundles;
+mod county;
 
 mod records;
 mod reports;
