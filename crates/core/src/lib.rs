@@ -5,6 +5,7 @@
 
 pub mod bundle;
 pub mod calendar;
+pub mod county;
 pub mod demo;
 pub mod error;
 mod guard;
@@ -12,8 +13,10 @@ pub mod keys;
 pub mod pairing;
 pub mod records;
 pub mod roster;
+mod sheet_bounds;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod template;
 pub mod types;
 pub mod village;

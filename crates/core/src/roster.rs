@@ -157,7 +157,7 @@ fn column_letters(column: u32) -> String {
     letters.iter().rev().collect()
 }
 
-/// Reads the household roster in `path` (`.xlsx`, `.xlsm`, `.xlsb`, `.xls` or `.ods`).
+/// Reads the household roster in `path` (`.xlsx`, `.xlsm`, `.xls` or `.ods`).
 ///
 /// The roster is on the first sheet that has, within its first 20 rows, a cell whose text is
 /// `户主姓名` (spaces around it ignored); that row is the header row. Columns are recognised by
@@ -167,9 +167,10 @@ fn column_letters(column: u32) -> String {
 ///
 /// # Errors
 ///
-/// `unreadable_file` when the file cannot be opened or is not a spreadsheet; `unusable_sheet`
-/// when no sheet has the `户主姓名` header, the `户编号` column is missing, or a column appears
-/// twice.
+/// `unreadable_file` when the file cannot be opened, is not a spreadsheet, or is damaged;
+/// `unusable_sheet` when no sheet has the `户主姓名` header, the `户编号` column is missing, or a
+/// column appears twice, when a sheet's data spans an area no roster has (a damaged file, refused
+/// before it is read), or for an `.xlsb`.
 ///
 /// # Examples
 ///
@@ -180,7 +181,7 @@ fn column_letters(column: u32) -> String {
 /// ```
 pub fn read_roster(path: &Path) -> Result<RosterFile> {
     let file = path.display().to_string();
-    crate::guard::reading(&file, || read_roster_unguarded(path))
+    crate::guard::reading_path(&file, path, || read_roster_unguarded(path))
 }
 
 fn read_roster_unguarded(path: &Path) -> Result<RosterFile> {

@@ -1,9 +1,10 @@
 //! Signed spreadsheet bundles (数据包, BUNDLES.md): making them and receiving them.
 //!
 //! A bundle is a ZIP archive of `manifest.json`, its minisign signature
-//! `manifest.json.minisig`, and one payload file. [`write()`] makes one (and [`export_template`]
-//! the county's template bundle); [`verify`] runs steps 1 to 4 of "Receiving a bundle" and
-//! writes nothing; [`receive`] runs them and then applies the bundle (step 5).
+//! `manifest.json.minisig`, and one payload file. [`write()`] makes one ([`export_template`] the
+//! county's template bundle, [`export_return`] a village's monthly return); [`verify`] runs
+//! steps 1 to 4 of "Receiving a bundle" and writes nothing; [`receive`] runs them and then
+//! applies the bundle (step 5).
 //!
 //! | step | module | checks |
 //! |---|---|---|
@@ -25,6 +26,9 @@
 //! - A template bundle's payload is imported under the name `<template.id>.<ext>`, so a
 //!   template without `_meta` gets the id the county saw; its `_meta` id and version must be
 //!   the manifest's.
+//! - A return bundle's `return.xlsx` must be a return (its `_zhucun` sheet readable) of the
+//!   village, month and template (id, version, SHA-256) the manifest names; it is then recorded
+//!   at step 5 in the county's `returns` table ([`crate::county`]).
 //!
 //! # Examples
 //!
@@ -49,6 +53,7 @@ mod manifest;
 mod payload;
 mod problem;
 mod receive;
+mod returns;
 mod signature;
 mod write;
 
@@ -63,8 +68,11 @@ use crate::keys::{KeyInfo, Role};
 use crate::types::DivisionCode;
 
 pub use manifest::{FileEntry, Manifest, ManifestSigner, SyncRange, TemplateRef, VillageRef};
+pub(crate) use problem::step_name;
 pub use problem::{BundleProblem, EntryType, Expected, NameFault};
 pub use receive::{local_village, receive, receive_bytes, Applied, Received, BACKUPS_DIR};
+pub(crate) use returns::{check_return, template_label};
+pub use returns::{export_return, RETURN_FILE};
 pub use write::{export_template, write, NewBundle};
 
 /// The `format` of every manifest this program writes and reads.

@@ -237,6 +237,16 @@ pub enum BundleProblem {
         /// What the template file itself says.
         found: (String, u32),
     },
+    /// The return inside does not say what the manifest says: another village, month or
+    /// template in its `_zhucun` sheet.
+    ReturnMismatch {
+        /// The manifest field (`village.code`, `period`, `template`).
+        field: String,
+        /// What the manifest says.
+        listed: String,
+        /// What the return itself says.
+        found: String,
+    },
 }
 
 /// What is wrong with an entry name.
@@ -354,7 +364,7 @@ impl EntryType {
 }
 
 /// The name of a step, for messages.
-fn step_name(step: u8, lang: Lang) -> &'static str {
+pub(crate) fn step_name(step: u8, lang: Lang) -> &'static str {
     match step {
         1 => lang.pick("打开压缩包", "opening the archive"),
         2 => lang.pick("检查清单", "checking the manifest"),
@@ -405,7 +415,10 @@ impl BundleProblem {
             | P::SignerMismatch { .. }
             | P::OtherVillage { .. } => 3,
             P::PayloadSize { .. } | P::PayloadHash { .. } => 4,
-            P::NotSupportedYet { .. } | P::NotApplied { .. } | P::TemplateMismatch { .. } => 5,
+            P::NotSupportedYet { .. }
+            | P::NotApplied { .. }
+            | P::TemplateMismatch { .. }
+            | P::ReturnMismatch { .. } => 5,
         }
     }
 
@@ -777,6 +790,17 @@ impl BundleProblem {
                         "the manifest names template {} version {}, but the file is {} version {}",
                         listed.0, listed.1, found.0, found.1
                     )
+                }
+            }
+            P::ReturnMismatch {
+                field,
+                listed,
+                found,
+            } => {
+                if zh {
+                    format!("清单中 {field} 为 {listed}，月报文件本身却是 {found}")
+                } else {
+                    format!("the manifest's {field} is {listed}, but the return itself says {found}")
                 }
             }
         }

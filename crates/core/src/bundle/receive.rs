@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::{Error, Lang, Result};
 use crate::keys::KeyInfo;
 use crate::records::Value;
+use crate::sync::{self, SyncReport};
 use crate::template::{self, ImportAction, ImportPlan, ImportReport};
 use crate::types::DivisionCode;
 use crate::{store, village};
@@ -38,6 +39,10 @@ pub struct Received {
 pub enum Applied {
     /// A template bundle: the template import's outcome.
     Template(ImportReport),
+    /// A return bundle (at the county): how it was recorded.
+    Return(crate::county::ReturnReport),
+    /// A sync bundle: what the merge did.
+    Sync(SyncReport),
 }
 
 /// This database's village code, if it has a village: what a sync bundle must be for.
@@ -67,8 +72,11 @@ pub fn receive(conn: &Connection, keys_dir: &Path, path: &Path) -> Result<Receiv
 /// ([`store::backup`]), and the bundle is applied in one transaction. Receiving the same
 /// bundle twice changes nothing the second time (and makes no second backup).
 ///
-/// Only template bundles can be applied so far; return and sync bundles are verified, then
-/// refused at step 5 as not supported yet.
+/// A template bundle is imported; a return bundle is recorded with every other return the
+/// county received ([`crate::county`]); a sync bundle is merged as [`crate::sync`] describes. A
+/// database that holds no record at all (a new laptop) accepts the sync bundle of any village
+/// whose key it trusts, provided the bundle carries that village's record: it becomes that
+/// village's database.
 ///
 /// # Errors
 ///
@@ -77,13 +85,67 @@ pub fn receive(conn: &Connection, keys_dir: &Path, path: &Path) -> Result<Receiv
 /// id and version with other content…); `io`, `database`.
 pub fn receive_bytes(conn: &Connection, keys_dir: &Path, bytes: &[u8]) -> Result<Received> {
     let local = local_village(conn)?;
-    let verified = verify(bytes, keys_dir, local.as_ref())?;
+    let (verified, adopting) = match verify(bytes, keys_dir, local.as_ref()) {
+        // A new laptop: no village to compare with, and no record at all. The village the
+        // signed manifest names (step 3 checks the signature before the village) is checked
+        // again as this database's own, and the bundle must bring its record (step 5).
+        Err(Error::BundleRefused {
+            reason:
+                BundleProblem::OtherVillage {
+                    theirs, ours: None, ..
+                },
+            ..
+        }) if local.is_none() && village::is_empty(conn)? => {
+            let code = DivisionCode::parse("village.code", &theirs)?;
+            (verify(bytes, keys_dir, Some(&code))?, Some(code))
+        }
+        other => (other?, None),
+    };
     match verified.manifest.kind {
         Kind::Template => receive_template(conn, verified),
-        kind @ (Kind::Return | Kind::Sync) => {
-            Err(Error::bundle(BundleProblem::NotSupportedYet { kind }))
-        }
+        Kind::Return => super::returns::receive_return(conn, verified),
+        Kind::Sync => receive_sync(conn, verified, adopting.as_ref()),
     }
+}
+
+/// Merges a sync bundle ([`crate::sync`]); `adopting` is the village a database without any
+/// record takes from it.
+fn receive_sync(
+    conn: &Connection,
+    verified: VerifiedBundle,
+    adopting: Option<&DivisionCode>,
+) -> Result<Received> {
+    let VerifiedBundle {
+        manifest,
+        signer,
+        files,
+    } = verified;
+    let prepared = sync::prepare(conn, &manifest, files.first(), adopting).map_err(not_applied)?;
+    let plan = match prepared {
+        sync::Prepared::AlreadyReceived(report) => {
+            return Ok(Received {
+                manifest,
+                signer,
+                backup: None,
+                applied: Applied::Sync(report),
+            })
+        }
+        sync::Prepared::Plan(plan) => plan,
+    };
+    let t0 = std::time::Instant::now();
+    let backup = backup_before(conn, &manifest)?;
+    eprintln!("TIMING backup {:?}", t0.elapsed());
+    let tx = conn.unchecked_transaction()?;
+    sync::apply_bundle(&tx, &plan).map_err(not_applied)?;
+    let t0 = std::time::Instant::now();
+    tx.commit()?;
+    eprintln!("TIMING commit {:?}", t0.elapsed());
+    Ok(Received {
+        manifest,
+        signer,
+        backup,
+        applied: Applied::Sync(plan.plan.report.clone()),
+    })
 }
 
 fn receive_template(conn: &Connection, verified: VerifiedBundle) -> Result<Received> {
@@ -137,7 +199,7 @@ fn receive_template(conn: &Connection, verified: VerifiedBundle) -> Result<Recei
 
 /// A refusal by the importer becomes a refusal at step 5, so the message names the step;
 /// failures underneath (the disk, SQLite) stay what they are.
-fn not_applied(e: Error) -> Error {
+pub(super) fn not_applied(e: Error) -> Error {
     match e.code() {
         "io" | "database" => e,
         code => Error::bundle(BundleProblem::NotApplied {
@@ -149,6 +211,6 @@ fn not_applied(e: Error) -> Error {
 }
 
 /// Copies the database to `backups/` beside it before the bundle is applied.
-fn backup_before(conn: &Connection, manifest: &Manifest) -> Result<Option<PathBuf>> {
+pub(super) fn backup_before(conn: &Connection, manifest: &Manifest) -> Result<Option<PathBuf>> {
     store::automatic_backup(conn, &format!("bundle-{}", manifest.id.simple()))
 }

@@ -65,7 +65,10 @@ impl<'c> Changes<'c> {
         // Values are bound by reference: an import of 50,000 rows copies no text to bind it.
         let stamps = [id.as_str(), clock.as_str(), self.device.as_str()]
             .map(|t| ToSqlOutput::Borrowed(ValueRef::Text(t.as_bytes())));
-        let fields = table.fields.iter().map(|f| field_value(row, f).to_sql_output(f.kind));
+        let fields = table
+            .fields
+            .iter()
+            .map(|f| field_value(row, f).to_sql_output(f.kind));
         self.conn
             .prepare_cached(sql)?
             .execute(params_from_iter(stamps.into_iter().chain(fields)))?;

@@ -9,6 +9,8 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_foundation.sql"),
     include_str!("migrations/0002_templates.sql"),
+    include_str!("migrations/0003_sync.sql"),
+    include_str!("migrations/0004_returns.sql"),
 ];
 
 /// The schema version this program writes.

@@ -208,7 +208,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// # Errors
 ///
 /// `invalid_template` listing every problem with its `Sheet!A1`; `unreadable_file` when the bytes
-/// are not a workbook; `unusable_sheet` when the file is too large to be a form.
+/// are not a workbook or are damaged; `unusable_sheet` when the file is too large to be a form,
+/// when a sheet's data spans an area no form has (a damaged file, refused before it is read), or
+/// for an `.xlsb`.
 ///
 /// # Examples
 ///
@@ -225,7 +227,8 @@ pub fn parse_template(file_name: &str, bytes: &[u8]) -> Result<ParsedTemplate> {
     if bytes.len() > MAX_TEMPLATE_BYTES {
         return Err(workbook::too_large(&file_name));
     }
-    let (format, raw) = crate::guard::reading(&file_name, || workbook::read(&file_name, bytes))?;
+    let (format, raw) =
+        crate::guard::reading_bytes(&file_name, bytes, &[], || workbook::read(&file_name, bytes))?;
     let (meta_sheets, raw): (Vec<_>, Vec<_>) = raw
         .into_iter()
         .partition(|s| s.name.trim().eq_ignore_ascii_case(META_SHEET));

@@ -65,7 +65,8 @@ pub struct ReadBack {
 ///
 /// `unreadable_file` when the bytes are not an `.xlsx` workbook; `not_a_return` when it has no
 /// `_zhucun` sheet or one that does not fit the template; `wrong_template` when it was made
-/// from another template or version; `unusable_sheet` when a sheet of the template is missing.
+/// from another template or version; `unusable_sheet` when a sheet of the template is missing, or
+/// when a sheet's data spans an area no return has (a damaged file, refused before it is read).
 ///
 /// # Examples
 ///
@@ -102,9 +103,9 @@ pub fn read_return_file(template: &ParsedTemplate, path: &Path) -> Result<ReadBa
 /// # Errors
 ///
 /// `unreadable_file` when the bytes are not an `.xlsx` workbook; `not_a_return` when it has no
-/// readable `_zhucun` sheet.
+/// readable `_zhucun` sheet; `unusable_sheet` when a sheet's data spans an area no return has.
 pub fn return_record(file: &str, bytes: &[u8]) -> Result<ReturnRecord> {
-    crate::guard::reading(file, || {
+    crate::guard::reading_bytes(file, bytes, &[RETURN_RECORD_SHEET], || {
         let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| Error::UnreadableSheet {
             file: file.to_string(),
             source: calamine::Error::Xlsx(e),
@@ -129,7 +130,9 @@ fn template_label(id: &str, version: u32, sha256: &str) -> String {
 
 fn read_named(template: &ParsedTemplate, file: &str, bytes: &[u8]) -> Result<ReadBack> {
     // A return comes from another machine: a damaged one must not crash the reader.
-    crate::guard::reading(file, || read_guarded(template, file, bytes))
+    crate::guard::reading_bytes(file, bytes, &[RETURN_RECORD_SHEET], || {
+        read_guarded(template, file, bytes)
+    })
 }
 
 fn read_guarded(template: &ParsedTemplate, file: &str, bytes: &[u8]) -> Result<ReadBack> {
