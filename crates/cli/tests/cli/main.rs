@@ -8,4 +8,5 @@ mod county;
 mod records;
 mod reports;
 mod roster;
+mod sync;
 mod templates;
