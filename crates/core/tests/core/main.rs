@@ -4,12 +4,15 @@ mod common;
 
 mod bundle;
 mod corpus;
+mod county;
 mod demo;
+mod fuzz_regressions;
 mod gather;
 mod golden;
 mod keys;
 mod pairing;
 mod render;
 mod roster;
+mod sync;
 mod template;
 mod validation;
