@@ -258,7 +258,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
             if json {
                 output::json(&report)?;
             } else {
-                output::line(&lang.pick(
+                output::line(lang.pick(
                     &format!(
                         "已汇总 {} 个村的月报，{} 个数据包未采用：已写入 {}",
                         report.villages.len(),

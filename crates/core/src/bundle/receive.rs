@@ -132,14 +132,10 @@ fn receive_sync(
         }
         sync::Prepared::Plan(plan) => plan,
     };
-    let t0 = std::time::Instant::now();
     let backup = backup_before(conn, &manifest)?;
-    eprintln!("TIMING backup {:?}", t0.elapsed());
     let tx = conn.unchecked_transaction()?;
     sync::apply_bundle(&tx, &plan).map_err(not_applied)?;
-    let t0 = std::time::Instant::now();
     tx.commit()?;
-    eprintln!("TIMING commit {:?}", t0.elapsed());
     Ok(Received {
         manifest,
         signer,

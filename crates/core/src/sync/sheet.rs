@@ -105,14 +105,12 @@ impl DataWriter {
             .add_worksheet_with_constant_memory()
             .map_err(xlsx_error)?;
         sheet.set_name(table.sql).map_err(xlsx_error)?;
-        let mut col = 0;
-        for name in SYNC_COLUMNS
+        let names = SYNC_COLUMNS
             .iter()
             .copied()
-            .chain(table.fields.iter().map(|f| f.column))
-        {
+            .chain(table.fields.iter().map(|f| f.column));
+        for (col, name) in (0u16..).zip(names) {
             sheet.write_string(0, col, name).map_err(xlsx_error)?;
-            col += 1;
         }
         let mut writer = TableSheet {
             sheet,
@@ -361,7 +359,7 @@ fn read_knowledge(sheet: &str, rows: &Rows) -> Result<Knowledge> {
             Some(Cell::Text(t)) => Some(t.as_str()),
             _ => None,
         };
-        let clock = text(1).and_then(|t| canonical_clock(t));
+        let clock = text(1).and_then(canonical_clock);
         match (text(0), clock) {
             (Some(device), Some(clock)) if clock.device() == device => {
                 knowledge.insert(device.to_string(), clock);
@@ -581,8 +579,8 @@ fn read_table(table: &'static Table, rows: Rows, problems: &mut Problems) -> Res
             ));
         }
         let deleted = match deleted {
-            Cell::Number(n) if n == 0.0 => false,
-            Cell::Number(n) if n == 1.0 => true,
+            Cell::Number(0.0) => false,
+            Cell::Number(1.0) => true,
             _ => {
                 let at = sync_at(3);
                 return Err(unusable(

@@ -103,9 +103,7 @@ pub(crate) fn prepare(
             "the sync bundle has no data.xlsx".to_string(),
         ));
     };
-    let t0 = std::time::Instant::now();
     let data = sheet::read(&file.bytes)?;
-    eprintln!("TIMING read {:?}", t0.elapsed());
     if data.versions.len() as u64 != range.rows {
         return Err(refuse(
             format!(
@@ -141,12 +139,8 @@ pub(crate) fn prepare(
         knowledge: data.knowledge,
         versions: data.versions,
     };
-    let t0 = std::time::Instant::now();
     let local = load_local(conn, &incoming)?;
-    eprintln!("TIMING load {:?}", t0.elapsed());
-    let t0 = std::time::Instant::now();
     let plan = plan::plan(&local, incoming)?;
-    eprintln!("TIMING plan {:?}", t0.elapsed());
     Ok(Prepared::Plan(Box::new(PreparedPlan {
         plan,
         bundle: BundleMeta {
@@ -165,10 +159,7 @@ pub(crate) fn prepare(
 ///
 /// `conflict` when SQLite refuses a row (naming it); `database`.
 pub(crate) fn apply_bundle(conn: &Connection, prepared: &PreparedPlan) -> Result<()> {
-    let t0 = std::time::Instant::now();
-    let r = apply::apply(conn, &prepared.plan, &prepared.bundle);
-    eprintln!("TIMING apply {:?}", t0.elapsed());
-    r
+    apply::apply(conn, &prepared.plan, &prepared.bundle)
 }
 
 /// The columns read for a record: id, clock, stored deleted, held, then the fields.
