@@ -2,6 +2,7 @@
 # Each installs what it needs first (Debian/Ubuntu packages with apt-get, only when missing).
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -ec
 .DEFAULT_GOAL := help
 
 # Cargo's build tree lives outside the clone, so repeated CI runs in fresh clones build
@@ -20,6 +21,8 @@ TEST_PACKAGES := $(RUN_PACKAGES) xvfb xauth webkit2gtk-driver imagemagick minisi
 TAURI_DRIVER_VERSION := 2.1.0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 ARTIFACTS ?= $(CURDIR)/artifacts
+# Every test run's output, so `make test` can end with one line counting them all.
+TEST_LOG := $(ARTIFACTS)/test.log
 
 .PHONY: help run test deps-run deps-test check-tools lint test-core test-cli test-app bench
 
@@ -64,18 +67,23 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 test-core:
-	cargo test -p zhucun-core
+	mkdir -p $(ARTIFACTS)
+	cargo test -p zhucun-core 2>&1 | tee -a $(TEST_LOG)
 
 test-cli:
-	cargo test -p zhucun
+	mkdir -p $(ARTIFACTS)
+	cargo test -p zhucun 2>&1 | tee -a $(TEST_LOG)
 
 # The real window under a virtual display, driven over WebDriver.
 test-app:
 	mkdir -p $(ARTIFACTS)
-	ZHUCUN_ARTIFACTS=$(ARTIFACTS) xvfb-run -a -s "-screen 0 1280x800x24" cargo test -p zhucun-app
+	ZHUCUN_ARTIFACTS=$(ARTIFACTS) xvfb-run -a -s "-screen 0 1280x800x24" \
+	  cargo test -p zhucun-app 2>&1 | tee -a $(TEST_LOG)
 
-test: deps-test lint test-core test-cli test-app
-	@echo "make test: all checks passed"
+test: deps-test lint
+	mkdir -p $(ARTIFACTS) && rm -f $(TEST_LOG)
+	$(MAKE) --no-print-directory test-core test-cli test-app
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "%d passed, %d failed\n", p, f }' $(TEST_LOG)
 
 bench: deps-run
 	cargo bench -p zhucun-core
