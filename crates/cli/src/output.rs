@@ -159,31 +159,16 @@ pub fn keys(keys: &[zhucun_core::keys::KeyInfo], lang: Lang) -> io::Result<()> {
     print_columns(&lines)
 }
 
-/// Sync conflicts: which record, why, which version won and which lost.
+/// Sync conflicts, one sentence each, with the number `conflicts resolve` takes.
 pub fn conflicts(found: &[zhucun_core::sync::Conflict], lang: Lang) -> io::Result<()> {
-    let mut lines = vec![vec![
-        lang.pick("编号", "no.").to_string(),
-        lang.pick("记录", "record").to_string(),
-        lang.pick("原因", "reason").to_string(),
-        lang.pick("采用", "kept").to_string(),
-        lang.pick("发现时间", "found").to_string(),
-        lang.pick("处理", "settled").to_string(),
-    ]];
-    for c in found {
-        lines.push(vec![
-            c.id.to_string(),
-            format!(
-                "{} {}",
-                lang.pick(c.table.label_zh, c.table.label_en),
-                c.record_id
-            ),
-            format!("{:?}", c.reason),
-            c.winner.as_str().to_string(),
-            c.found_at.clone(),
-            c.kept.map_or_else(String::new, |k| k.as_str().to_string()),
-        ]);
+    if found.is_empty() {
+        return line(lang.pick("没有待处理的冲突", "No conflicts to review"));
     }
-    print_columns(&lines)
+    let mut out = io::stdout().lock();
+    for c in found {
+        writeln!(out, "#{}  {}", c.id, c.summary(lang))?;
+    }
+    Ok(())
 }
 
 /// How many terminal columns a text takes (CJK characters take two).

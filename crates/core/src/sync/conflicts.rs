@@ -8,7 +8,7 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 use super::apply::{self, sql_key, Action};
 use super::plan::{ConflictReason, NewConflict, Side, Visibility, Write};
 use super::{key_of, state, Version};
-use crate::error::{Error, Result};
+use crate::error::{Error, Lang, Result};
 use crate::records::schema::table_by_sql;
 use crate::records::{self, Changes, Table};
 use crate::store::hlc;
@@ -50,6 +50,67 @@ impl Conflict {
         match self.winner {
             Side::Local => &self.incoming,
             Side::Incoming => &self.local,
+        }
+    }
+
+    /// The conflict as one line for people: its number, the record, why, and which version
+    /// is in the database.
+    pub fn summary(&self, lang: Lang) -> String {
+        let named = |v: &Version| {
+            self.table
+                .keys
+                .first()
+                .and_then(|k| v.row().get(k).map(|x| x.to_text()))
+                .unwrap_or_else(|| v.id.clone())
+        };
+        let loser = self.loser();
+        let deleted = |v: &Version, zh: bool| match (v.deleted, zh) {
+            (true, true) => "（删除）",
+            (true, false) => " (deletion)",
+            _ => "",
+        };
+        let (table, id) = (self.table, self.id);
+        match lang {
+            Lang::Zh => {
+                let why = match self.reason {
+                    ConflictReason::Concurrent => "两台电脑都改了这条记录".to_string(),
+                    ConflictReason::Unique => format!(
+                        "与{}“{}”重复，只能显示一条",
+                        table.label_zh,
+                        named(if self.winner == Side::Local {
+                            &self.local
+                        } else {
+                            &self.incoming
+                        })
+                    ),
+                };
+                let kept = match self.winner {
+                    Side::Local => "本机的版本",
+                    Side::Incoming => "对方的版本",
+                };
+                format!(
+                    "冲突 {id}：{}“{}”{}：{why}；数据库中是{kept}，落选的版本待处理（--keep local 或 incoming）",
+                    table.label_zh,
+                    named(loser),
+                    deleted(loser, true),
+                )
+            }
+            Lang::En => {
+                let why = match self.reason {
+                    ConflictReason::Concurrent => "both laptops changed it".to_string(),
+                    ConflictReason::Unique => format!(
+                        "it shares its {} with another record, and only one is shown",
+                        table.keys.first().copied().unwrap_or("value")
+                    ),
+                };
+                format!(
+                    "conflict {id}: {} “{}”{}: {why}; the database holds the {} version, the other waits (--keep local or incoming)",
+                    table.label_en,
+                    named(loser),
+                    deleted(loser, false),
+                    self.winner.as_str()
+                )
+            }
         }
     }
 }

@@ -22,8 +22,13 @@
 //! two different versions never share one). For each incoming row: an unknown id is inserted; a
 //! known one is replaced when the incoming clock is newer and kept when it is older or equal.
 //! Tombstones (`deleted = 1`) win and lose the same way. Rows are written with the clock and
-//! device they came with, and each write is in the audit log as action `sync`. After the merge
-//! the local clock is ahead of every clock the bundle held.
+//! device they came with (never stamped anew), and each write is in the audit log as action
+//! `sync`, with the author's device and the version's clock, and the version it replaced in
+//! `old` (the new version is the row itself, named by its clock, until a later change replaces
+//! it and keeps it as `old` in turn: a full bundle's thousands of rows are not written twice).
+//! Records held back or shown again are in the audit log too (field `held`). After the merge
+//! the local clock is ahead of every clock the bundle held, and the whole merge is one
+//! transaction: killed at any moment, the database holds all of it or none of it.
 //!
 //! # Knowledge, and what counts as a conflict
 //!
@@ -50,7 +55,12 @@
 //! which cover local edits and records received from others alike, so a laptop passes on what it
 //! learned from a third one. Before every peer we have heard from has confirmed something of
 //! ours (and always with `--full`) the bundle holds every record, tombstones included. A bundle
-//! that was never delivered therefore costs nothing: the next one still holds its changes.
+//! that was never delivered therefore costs nothing: the next one still holds its changes. A
+//! bundle also holds the current version of every record its rows refer to (a household's
+//! group, a payment's funding line and its intervention), so it never brings a child without
+//! its parent. A laptop that has never sent us anything is not counted — we cannot know it
+//! exists — so a delta may start later than what it has: it applies it, reports the gap, and a
+//! `--full` bundle (or the next delta, once it has sent one of its own) fills it.
 //!
 //! # Unique collisions
 //!
@@ -69,7 +79,20 @@
 //! A written row that refers to a record (a household's group, a fund's intervention) that is
 //! neither in this database nor in the bundle is refused at step 5, naming the table, the record
 //! and the missing one: applying it would break the foreign key, and deferring it would leave the
-//! two laptops silently different. The remedy is a `--full` bundle.
+//! two laptops silently different. Bundles made by this program never do this (see above); the
+//! remedy for one that does is a `--full` bundle.
+//!
+//! # Receiving the same bundle again
+//!
+//! The ids of applied bundles are kept: the same bundle again changes nothing and makes no
+//! backup. An older bundle after a newer one from the same laptop finds only versions that are
+//! the same or older than those here, all of them known, so it changes no record either.
+//!
+//! # A new laptop
+//!
+//! A database with no record at all accepts the sync bundle of any village whose signing key it
+//! trusts as a village key, if the bundle carries that village's record (a `--full` bundle
+//! does); it becomes that village's database.
 //!
 //! # Checks
 //!

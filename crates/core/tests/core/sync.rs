@@ -851,6 +851,10 @@ fn two_households_with_one_code_show_the_newer_and_a_person_can_swap_them() -> T
         (c.reason, c.winner, c.record_id.as_str()),
         (ConflictReason::Unique, Side::Local, first.as_str())
     );
+    assert_eq!(
+        c.summary(Lang::Zh),
+        format!("冲突 {}：农户“0001”：与农户“0001”重复，只能显示一条；数据库中是本机的版本，落选的版本待处理（--keep local 或 incoming）", c.id)
+    );
     // The JSON a person sees masks the ID-card number.
     let json = serde_json::to_string(c)?;
     assert!(
@@ -1471,18 +1475,21 @@ fn an_import_killed_at_any_moment_leaves_all_of_it_or_none() -> TestResult {
     // Laptop 1, new: its empty database is the "none" state.
     let pristine = dir.path().join("pristine.sqlite");
     drop(store::open(&pristine)?);
-    let copy_of_pristine = |to: &Path| -> TestResult {
-        std::fs::copy(&pristine, to)?;
-        Ok(())
+    let fresh_copy = |name: &str| -> TestResult<PathBuf> {
+        let db = dir.path().join(name).join("zhucun.sqlite");
+        std::fs::create_dir_all(dir.path().join(name))?;
+        std::fs::copy(&pristine, &db)?;
+        Ok(db)
     };
     let none = snapshot(&store::open(&pristine)?)?;
 
-    // Once uninterrupted: the "all" state, and how long it takes.
-    let whole = dir.path().join("whole.sqlite");
-    copy_of_pristine(&whole)?;
-    let start = Instant::now();
-    let status = run_child(&whole, &keys[1], &bundle_file)?.wait()?;
-    let took = start.elapsed();
+    // Once uninterrupted: the "all" state, and how long step 5 takes from the automatic
+    // backup (made just before the merge's transaction) to the end.
+    let whole = fresh_copy("whole")?;
+    let mut child = run_child(&whole, &keys[1], &bundle_file)?;
+    let backed_up = wait_for_backup(&whole, &mut child)?.ok_or("no backup was made")?;
+    let status = child.wait()?;
+    let window = backed_up.elapsed();
     assert!(status.success(), "the uninterrupted import failed");
     let all = snapshot(&store::open(&whole)?)?;
     assert_ne!(all, none);
@@ -1491,18 +1498,23 @@ fn an_import_killed_at_any_moment_leaves_all_of_it_or_none() -> TestResult {
         .duration_since(std::time::UNIX_EPOCH)?
         .as_nanos() as u64
         | 1;
-    println!("crash test: seed {seed}, an import takes {took:?}");
+    println!("crash test: seed {seed}, the merge takes {window:?} after the backup");
     let mut random = Random(seed);
     let mut outcomes = Vec::new();
-    for round in 0..8 {
-        let db = dir.path().join(format!("killed{round}.sqlite"));
-        copy_of_pristine(&db)?;
+    for round in 0..8u64 {
+        let db = fresh_copy(&format!("killed{round}"))?;
         let mut child = run_child(&db, &keys[1], &bundle_file)?;
-        let ms = took.as_millis() as u64;
-        std::thread::sleep(Duration::from_millis(random.next(ms + ms / 4 + 1)));
+        // Each kill at a random moment of its own eighth of the merge (the last ones around
+        // the commit), counted from the backup.
+        let slice = window.as_micros() as u64 / 8;
+        let delay = Duration::from_micros(round * slice + random.next(slice + 1));
+        if let Some(backed_up) = wait_for_backup(&db, &mut child)? {
+            std::thread::sleep(delay.saturating_sub(backed_up.elapsed()));
+        }
         // SIGKILL: no destructor, no rollback, no flush runs.
         child.kill()?;
         child.wait()?;
+        let wal = std::fs::metadata(format!("{}-wal", db.display())).map_or(0, |m| m.len());
         let conn = store::open(&db)?;
         let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         assert_eq!(check, "ok", "round {round} (seed {seed})");
@@ -1514,8 +1526,28 @@ fn an_import_killed_at_any_moment_leaves_all_of_it_or_none() -> TestResult {
         } else {
             return Err(format!("round {round} (seed {seed}): a partial import").into());
         };
-        outcomes.push(outcome);
+        outcomes.push(format!("{delay:.0?}: {outcome} (WAL {wal} bytes)"));
     }
     println!("crash test outcomes: {outcomes:?}");
     Ok(())
+}
+
+/// Waits until the child has made its automatic backup (step 5 begins) and returns when; `None`
+/// if the child ended first.
+fn wait_for_backup(db: &Path, child: &mut std::process::Child) -> TestResult<Option<Instant>> {
+    let backups = db.parent().ok_or("no folder")?.join("backups");
+    loop {
+        let made = std::fs::read_dir(&backups).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("before-"))
+        });
+        if made {
+            return Ok(Some(Instant::now()));
+        }
+        if child.try_wait()?.is_some() {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
 }
