@@ -24,12 +24,13 @@ ARTIFACTS ?= $(CURDIR)/artifacts
 # Every test run's output, so `make test` can end with one line counting them all.
 TEST_LOG := $(ARTIFACTS)/test.log
 
-.PHONY: help run test deps-run deps-test check-tools lint test-core test-cli test-app bench
+.PHONY: help run test deps-run deps-test check-tools lint test-core test-cli test-app bench fuzz
 
 help:
 	@echo "make run    install what is missing, build, and open the app"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "make bench  run the benchmarks"
+	@echo "make fuzz   fuzz the bundle reader (FUZZ_SECONDS per target, default 600)"
 
 # Installs the Debian packages named in $(1) that dpkg does not report as installed.
 define apt_install
@@ -87,3 +88,13 @@ test: deps-test lint
 
 bench: deps-run
 	cargo bench -p zhucun-core
+
+# Fuzzing is not part of `make test`: it runs for minutes. cargo-fuzz needs nightly flags,
+# which RUSTC_BOOTSTRAP allows on the stable toolchain; it builds into fuzz/target.
+FUZZ_SECONDS ?= 600
+fuzz: deps-run
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	for target in archive bundle_reader; do \
+	  env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -jobs=1 -timeout=10; \
+	done
