@@ -96,5 +96,5 @@ fuzz: deps-run
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	for target in archive bundle_reader; do \
 	  env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- \
-	    -max_total_time=$(FUZZ_SECONDS) -jobs=1 -timeout=10; \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 || exit 1; \
 	done

@@ -312,7 +312,7 @@ impl KindChoice {
 /// `manifest.json`: built, raw bytes, or absent.
 #[derive(Debug, Clone, Arbitrary)]
 pub enum ManifestInput {
-    Fields(ManifestFields),
+    Fields(Box<ManifestFields>),
     Raw(Vec<u8>),
     Missing,
 }
