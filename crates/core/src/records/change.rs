@@ -226,9 +226,7 @@ fn insert_snapshot(table: &Table, row: &Row) -> String {
 /// A value as the audit log keeps it: ID-card numbers masked, never whole.
 fn audit_text(kind: Kind, value: &Value) -> String {
     match (kind, value) {
-        (Kind::IdCard, Value::Text(t)) if t.len() == 18 => {
-            format!("{}********{}", &t[..6], &t[14..])
-        }
+        (Kind::IdCard, Value::Text(t)) => crate::types::mask_id_card(t),
         _ => value.to_text(),
     }
 }

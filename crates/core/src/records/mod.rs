@@ -280,9 +280,7 @@ pub fn view_with(
                     .map(|i| names.name(conn, target(t), i))
                     .collect::<Result<_>>()?,
             ),
-            (Kind::IdCard, Value::Text(n)) if n.len() == 18 => {
-                Value::Text(format!("{}********{}", &n[..6], &n[14..]))
-            }
+            (Kind::IdCard, Value::Text(n)) => Value::Text(crate::types::mask_id_card(&n)),
             (_, v) => v,
         };
         fields.push((field.name, shown));

@@ -304,10 +304,7 @@ impl Serialize for Version {
 
 /// An ID-card number as people may see it.
 fn mask(text: &str) -> String {
-    match (text.get(..6), text.get(14..)) {
-        (Some(head), Some(tail)) if text.len() == 18 => format!("{head}********{tail}"),
-        _ => "********".to_string(),
-    }
+    crate::types::mask_id_card(text)
 }
 
 fn sql_to_json(value: &SqlValue) -> serde_json::Value {

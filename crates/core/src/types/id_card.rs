@@ -59,7 +59,16 @@ impl IdCardNumber {
 
     /// The number with its middle hidden, for places that must not show it whole.
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
+        mask(&self.0)
+    }
+}
+
+/// An ID-card number as stored, with its middle hidden (`110105********002X`); text that is
+/// not 18 ASCII characters is hidden whole.
+pub fn mask(number: &str) -> String {
+    match (number.get(..6), number.get(14..)) {
+        (Some(head), Some(tail)) if number.len() == 18 => format!("{head}********{tail}"),
+        _ => "*".repeat(number.chars().count()),
     }
 }
 

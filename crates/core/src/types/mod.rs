@@ -7,7 +7,7 @@ mod scalar;
 mod taxonomy;
 
 pub use division_code::DivisionCode;
-pub use id_card::IdCardNumber;
+pub use id_card::{mask as mask_id_card, IdCardNumber};
 pub use period::Period;
 pub use scalar::{
     parse_bool, parse_count, parse_date, parse_money, parse_quantity, parse_year, Money,
