@@ -273,12 +273,7 @@ pub fn run(cli: Cli, lang: Lang) -> Result<(), Failure> {
                     ),
                 ))?;
             }
-            if report.villages.is_empty() {
-                return Err(Failure::Refused(Error::conflict(
-                    "没有可汇总的月报：所有数据包均未通过核验",
-                    "No return could be merged: every bundle was refused",
-                )));
-            }
+            report.ensure_merged()?;
         }
         Command::Keys { action } => keys_command(&keys_dir, action, json, lang)?,
         Command::Bundle { action } => match action {

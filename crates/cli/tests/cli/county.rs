@@ -91,6 +91,18 @@ fn returns_from_villages_merge_at_the_county() -> TestResult {
     assert_eq!(report["villages"].as_array().map(Vec::len), Some(2));
     assert_eq!(report["refused"].as_array().map(Vec::len), Some(1));
     assert!(out.exists());
+    // Nothing usable is a refusal, not an empty workbook.
+    let none = county.run(&[
+        "county",
+        "merge",
+        "--template",
+        "zhucun-default",
+        "--out",
+        arg(&county.path("空.xlsx"))?,
+        arg(&bad)?,
+    ])?;
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(none.stderr.contains("没有可汇总的月报"), "{}", none.stderr);
     // Receiving a return at the county records it once.
     county.ok(&["bundle", "import", arg(&bundles[0])?])?;
     let again = county.ok(&["bundle", "import", arg(&bundles[0])?])?.stdout;

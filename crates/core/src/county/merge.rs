@@ -116,6 +116,24 @@ pub struct MergeReport {
     pub by_category: Vec<CategoryTotal>,
 }
 
+impl MergeReport {
+    /// Whether the merge produced anything to send on: a workbook with no village in it is a
+    /// refusal, not a result.
+    ///
+    /// # Errors
+    ///
+    /// `conflict` when every bundle was refused.
+    pub fn ensure_merged(&self) -> Result<()> {
+        if self.villages.is_empty() {
+            return Err(Error::conflict(
+                "没有可汇总的月报：所有数据包均未通过核验",
+                "No return could be merged: every bundle was refused",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// A return used in the consolidation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MergedReturn {
