@@ -20,6 +20,7 @@ pub mod sync;
 pub mod template;
 pub mod types;
 pub mod village;
+mod xls_formula;
 
 pub use error::{CellProblem, Error, Lang, Result, Rule};
 pub use guard::install_panic_hook;

@@ -33,10 +33,10 @@
 //! `xls.rs`, `cfb.rs`, `ods.rs` and `xlsx/cells_reader.rs` against this module again: the tests
 //! here and the corpus test catch some drift, not all of it.
 
-mod cfb;
+pub(crate) mod cfb;
 mod ods;
 mod ooxml;
-mod xls;
+pub(crate) mod xls;
 mod xml;
 
 use std::io::{Read, Seek, SeekFrom};

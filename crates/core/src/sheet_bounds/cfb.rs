@@ -19,7 +19,7 @@ const HEADER_DIFAT_ENTRIES: u64 = 109;
 
 /// Why the compound file yields no stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Fault {
+pub(crate) enum Fault {
     /// calamine gives up here with an error (or a panic, which the guard catches): it allocates
     /// nothing more, and the refusal is its own.
     Fails,
@@ -33,7 +33,7 @@ pub(super) enum Fault {
 /// # Errors
 ///
 /// [`Fault::Fails`] where calamine's reader fails; [`Fault::Loops`] where it would not stop.
-pub(super) fn workbook_stream<R: Read + Seek>(r: &mut R) -> Result<Option<Vec<u8>>, Fault> {
+pub(crate) fn workbook_stream<R: Read + Seek>(r: &mut R) -> Result<Option<Vec<u8>>, Fault> {
     let mut cfb = Cfb::new(r)?;
     for name in ["Workbook", "Book"] {
         match cfb.stream(name, r) {

@@ -234,7 +234,7 @@ fn dimensions(data: &[u8]) -> Option<(u64, u64)> {
 
 /// A BoundSheet8 record: the sheet's offset in the stream and its name; `None` where calamine
 /// fails on it.
-fn bound_sheet(data: &[u8], biff8: bool) -> Option<(usize, String)> {
+pub(crate) fn bound_sheet(data: &[u8], biff8: bool) -> Option<(usize, String)> {
     let pos = u32_at(data, 0)? as usize;
     let state = *data.get(4)? & 0b0011_1111;
     let kind = *data.get(5)?;
@@ -360,13 +360,13 @@ fn rich_string(cur: &mut Continued<'_, '_>) -> Option<u64> {
 }
 
 /// A BIFF record with the CONTINUE records that follow it.
-struct Record<'a> {
-    typ: u16,
-    data: &'a [u8],
-    cont: Vec<&'a [u8]>,
+pub(crate) struct Record<'a> {
+    pub typ: u16,
+    pub data: &'a [u8],
+    pub cont: Vec<&'a [u8]>,
 }
 
-enum Next<'a> {
+pub(crate) enum Next<'a> {
     Record(Record<'a>),
     End,
     /// A record running past the stream, or too many CONTINUE records.
@@ -374,18 +374,18 @@ enum Next<'a> {
 }
 
 /// Records split as calamine's `RecordIter` splits them.
-struct Records<'a> {
+pub(crate) struct Records<'a> {
     stream: &'a [u8],
     /// Bytes consumed so far.
     read: usize,
 }
 
 impl<'a> Records<'a> {
-    fn new(stream: &'a [u8]) -> Self {
+    pub(crate) fn new(stream: &'a [u8]) -> Self {
         Records { stream, read: 0 }
     }
 
-    fn next(&mut self) -> Next<'a> {
+    pub(crate) fn next(&mut self) -> Next<'a> {
         if self.stream.len() < 4 {
             return if self.stream.is_empty() {
                 Next::End
@@ -428,14 +428,14 @@ impl<'a> Records<'a> {
     }
 }
 
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+pub(crate) fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
     bytes
         .get(at..at + 2)
         .and_then(|b| b.try_into().ok())
         .map(u16::from_le_bytes)
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+pub(crate) fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
     bytes
         .get(at..at + 4)
         .and_then(|b| b.try_into().ok())

@@ -7,8 +7,9 @@
 //! (`xl/worksheets/sheetN.xml`, found through `xl/workbook.xml` and its relationships) with
 //! quick-xml, the parser calamine itself uses.
 //!
-//! `.xls` and `.ods` templates have no palette here (calamine reads styles of `.xlsx` only): their
-//! returns keep the values, formulas and merged ranges, with dates shown as `yyyy-mm-dd`.
+//! calamine reads styles of `.xlsx` only: the look of an `.xls` is read from its BIFF records by
+//! [`super::look_xls`], that of an `.ods` from its `content.xml` and `styles.xml` by
+//! [`super::look_ods`], into the same [`BookLook`].
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -33,7 +34,7 @@ const MAX_STYLED_CELLS: usize = 200_000;
 /// The look of a whole template.
 #[derive(Debug, Default)]
 pub(crate) struct BookLook {
-    /// The cell styles, by style id (empty for `.xls` and `.ods`).
+    /// The cell styles, by style id.
     pub styles: Vec<Style>,
     /// Each sheet's look, by sheet name.
     pub sheets: HashMap<String, SheetLook>,

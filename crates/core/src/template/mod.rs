@@ -19,8 +19,6 @@
 //! - A cell whose trimmed text is exactly one placeholder is a whole-cell placeholder.
 //! - Keys of `_meta` are compared without regard to case, and an unknown key is an error.
 //! - A sheet named `_zhucun` is refused: returns keep that name for their hidden record.
-//! - Merged ranges of `.ods` files are not exposed by calamine, so the rule on merged ranges
-//!   crossing a row template cannot be checked for them.
 //!
 //! # Examples
 //!
@@ -46,6 +44,8 @@ mod fields;
 mod formula;
 mod import;
 mod look;
+mod look_ods;
+mod look_xls;
 mod meta;
 mod monthly;
 mod placeholder;
@@ -106,7 +106,7 @@ pub struct TemplateSheet {
     pub cells: Vec<TemplateCell>,
     /// Its row templates, by row.
     pub row_templates: Vec<RowTemplate>,
-    /// Its merged ranges, absolute (none for `.ods`: calamine does not expose them).
+    /// Its merged ranges, absolute.
     pub merges: Vec<CellRange>,
 }
 

@@ -102,10 +102,11 @@ impl RenderStamp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "look", rename_all = "snake_case")]
 pub enum LookKept {
-    /// `.xlsx`/`.xlsm`: widths, heights, fonts, fills, borders, alignment, number formats.
+    /// `.xlsx`/`.xlsm`/`.xls`/`.ods`: widths, heights, fonts, fills, borders, alignment,
+    /// number formats.
     Full,
-    /// `.xls`, `.xlsb`, `.ods`: the reader exposes no look; values, formulas and (`.xls`)
-    /// merged ranges are kept.
+    /// `.xlsb` and `.xls` older than Excel 97: the reader exposes no look; values, formulas
+    /// and (`.xls`) merged ranges are kept.
     ValuesOnly,
     /// The look could not be read (a damaged part); values and formulas are kept.
     Lost {
@@ -167,6 +168,16 @@ pub fn render(
     };
     let (look, kept) = match template.format {
         FileFormat::Xlsx | FileFormat::Xlsm => match look::read(stored_bytes) {
+            Ok(look) => (look, LookKept::Full),
+            Err(e) => (BookLook::default(), LookKept::Lost { reason: e.0 }),
+        },
+        FileFormat::Xls => match super::look_xls::read(stored_bytes) {
+            Ok(Some(look)) => (look, LookKept::Full),
+            // Excel 95 and older lay their records out otherwise.
+            Ok(None) => (BookLook::default(), LookKept::ValuesOnly),
+            Err(e) => (BookLook::default(), LookKept::Lost { reason: e.0 }),
+        },
+        FileFormat::Ods => match super::look_ods::read(stored_bytes) {
             Ok(look) => (look, LookKept::Full),
             Err(e) => (BookLook::default(), LookKept::Lost { reason: e.0 }),
         },

@@ -5,9 +5,10 @@
 //! first used cell to the last: one far-away cell would make it huge. `.xls`, `.xlsb` and `.ods`
 //! have no streaming reader and are read as ranges; the file's size is capped instead.
 //!
-//! What calamine exposes differs by format: merged ranges for `.xlsx` and `.xls` only (none for
-//! `.ods` or `.xlsb`); `.ods` formulas come in OpenFormula and are rewritten in Excel's syntax
-//! ([`super::formula`]).
+//! What calamine exposes differs by format: merged ranges for `.xlsx` and `.xls` only (those of
+//! an `.ods` are read by [`super::look_ods`]; an `.xlsb` has none); `.ods` formulas come in
+//! OpenFormula and are rewritten in Excel's syntax ([`super::formula`]); `.xls` formulas, which
+//! calamine misreads, are decoded by [`crate::xls_formula`].
 
 use std::io::Cursor;
 
@@ -193,29 +194,56 @@ pub(crate) fn read(file_name: &str, bytes: &[u8]) -> Result<(Format, Vec<RawShee
         .filter(|s| s.typ == SheetType::WorkSheet)
         .map(|s| (s.name.clone(), s.visible != SheetVisible::Visible))
         .collect();
+    // calamine gives no `.ods` merged ranges: they are read from `content.xml` here.
+    let mut ods_merges = match &book {
+        Sheets::Ods(_) => super::look_ods::merges(bytes).map_err(|_| {
+            unreadable(calamine::Error::Msg(
+                "the merged ranges of content.xml cannot be read",
+            ))
+        })?,
+        _ => Default::default(),
+    };
+    // calamine misreads `.xls` formulas: they are decoded here ([`crate::xls_formula`]). A
+    // workbook that cannot be (before BIFF8) keeps calamine's.
+    let xls_formulas = match format {
+        Format::Xls => crate::xls_formula::read(bytes).ok(),
+        _ => None,
+    };
     let mut out = Vec::with_capacity(sheets.len());
     let mut total = 0usize;
     for (name, hidden) in sheets {
-        let merges = match &mut book {
+        let mut merges: Vec<CellRange> = match &mut book {
             Sheets::Xlsx(xlsx) => xlsx
                 .merge_cells_by_sheet_name(&name)
-                .map_err(|e| unreadable(calamine::Error::Xlsx(e)))?,
+                .map_err(|e| unreadable(calamine::Error::Xlsx(e)))?
+                .into_iter()
+                .map(CellRange::from)
+                .collect(),
             Sheets::Xls(xls) => xls
                 .merge_cells_by_sheet_name(&name)
-                .map_err(|e| unreadable(calamine::Error::Xls(e)))?,
-            Sheets::Xlsb(_) | Sheets::Ods(_) => Vec::new(),
+                .map_err(|e| unreadable(calamine::Error::Xls(e)))?
+                .into_iter()
+                .map(CellRange::from)
+                .collect(),
+            Sheets::Ods(_) => ods_merges.remove(&name).unwrap_or_default(),
+            Sheets::Xlsb(_) => Vec::new(),
         };
         let mut cells = match &mut book {
             Sheets::Xlsx(xlsx) => stream_xlsx_cells(xlsx, &name, total)
                 .map_err(|e| unreadable(calamine::Error::Xlsx(e)))?,
-            _ => range_cells(&mut book, &name, format).map_err(unreadable)?,
+            _ => {
+                // calamine keeps the last of two sheets of one name; so does this.
+                let decoded = xls_formulas
+                    .as_deref()
+                    .and_then(|sheets| sheets.iter().rev().find(|s| s.name == name));
+                range_cells(&mut book, &name, format, decoded).map_err(unreadable)?
+            }
         };
         total = total.saturating_add(cells.len());
         if total > MAX_TEMPLATE_CELLS {
             return Err(too_large(file_name));
         }
         cells.sort_by_key(|c| (c.row, c.col));
-        let mut merges: Vec<CellRange> = merges.into_iter().map(CellRange::from).collect();
         merges.sort();
         out.push(RawSheet {
             name,
@@ -274,11 +302,14 @@ fn stream_xlsx_cells<RS: std::io::Read + std::io::Seek>(
 }
 
 /// The non-empty cells of a sheet read as calamine ranges (values and formulas), at absolute
-/// positions.
+/// positions. `decoded` holds the `.xls` formulas of [`crate::xls_formula`], which replace
+/// calamine's: calamine's text is kept only for a cell they could not decode, and its
+/// "Unrecognised formula" messages never.
 fn range_cells<RS: std::io::Read + std::io::Seek>(
     book: &mut Sheets<RS>,
     name: &str,
     format: Format,
+    decoded: Option<&crate::xls_formula::SheetFormulas>,
 ) -> std::result::Result<Vec<RawCell>, calamine::Error> {
     let values: Range<Data> = book.worksheet_range(name)?;
     let formulas: Range<String> = book.worksheet_formula(name)?;
@@ -297,8 +328,13 @@ fn range_cells<RS: std::io::Read + std::io::Seek>(
         );
     }
     let (fr, fc) = formulas.start().unwrap_or((0, 0));
+    let mut texts: std::collections::BTreeMap<(u32, u32), String> = Default::default();
     for (r, c, formula) in formulas.used_cells() {
         if formula.trim().is_empty() {
+            continue;
+        }
+        if decoded.is_some() && formula.starts_with("Unrecognised formula") {
+            // calamine's message for a formula it could not read, not a formula.
             continue;
         }
         let (row, col) = (fr.saturating_add(to_u32(r)), fc.saturating_add(to_u32(c)));
@@ -306,6 +342,16 @@ fn range_cells<RS: std::io::Read + std::io::Seek>(
             Format::Ods => excel_from_openformula(formula),
             _ => formula.strip_prefix('=').unwrap_or(formula).to_string(),
         };
+        texts.insert((row, col), text);
+    }
+    for cell in decoded.map(|d| d.cells.as_slice()).unwrap_or_default() {
+        if let Ok(text) = &cell.formula {
+            if !text.trim().is_empty() {
+                texts.insert((cell.row, cell.col), text.clone());
+            }
+        }
+    }
+    for ((row, col), text) in texts {
         cells
             .entry((row, col))
             .or_insert_with(|| RawCell {

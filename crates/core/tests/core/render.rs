@@ -911,14 +911,10 @@ fn other_format(name: &str) -> TestResult<(ParsedTemplate, Rendered, Opened)> {
 }
 
 #[test]
-fn the_ods_sample_renders_the_same_return_without_its_look() -> TestResult {
+fn the_ods_sample_renders_with_the_look_of_the_xlsx_sample() -> TestResult {
     let (_, rendered, mut book) = other_format("sample_monthly.ods")?;
     let p = "项目与走访";
-    assert_eq!(
-        rendered.report.look,
-        template::LookKept::ValuesOnly,
-        "calamine exposes no ODS styles"
-    );
+    assert_eq!(rendered.report.look, template::LookKept::Full);
     assert_eq!(book.formula(p, "I5")?, "IF(G5=0,0,H5/G5)");
     assert_eq!(book.formula(p, "G7")?, "SUM(G4:G6)");
     assert_eq!(book.formula(p, "B13")?, "COUNTA(C11:C12)");
@@ -930,41 +926,122 @@ fn the_ods_sample_renders_the_same_return_without_its_look() -> TestResult {
         book.value("村情", "B4")?,
         Data::String("012301001001".into())
     );
-    // calamine gives no ODS merged ranges, so the return has none.
-    assert!(book.merges(p)?.is_empty());
-    // Dates show as yyyy-mm-dd when the reader gives no format.
-    assert_eq!(number_format(&book.style(p, "F4")?), "yyyy-mm-dd");
+
+    // The same form saved by LibreOffice: what the .xlsx return shows, the .ods one must.
+    let data = monthly_data(2)?;
+    let (_, from_xlsx) = render_sample("sample_monthly.xlsx", &data)?;
+    let mut xlsx = Opened::new(&from_xlsx.bytes)?;
+    for sheet in ["村情", p] {
+        assert_eq!(book.merges(sheet)?, xlsx.merges(sheet)?, "{sheet}");
+    }
+    for (sheet, cell) in [
+        (p, "G5"),
+        (p, "I6"),
+        (p, "F6"),
+        (p, "F4"),
+        (p, "B11"),
+        ("村情", "B4"),
+        ("村情", "B13"),
+    ] {
+        assert_eq!(
+            number_format(&book.style(sheet, cell)?),
+            number_format(&xlsx.style(sheet, cell)?),
+            "{sheet}!{cell}"
+        );
+    }
+    let boxed = |s: Option<&calamine::Style>| {
+        s.and_then(|s| s.borders.as_ref())
+            .is_some_and(calamine::Borders::has_visible_borders)
+    };
+    let fill = |s: Option<&calamine::Style>| {
+        s.and_then(|s| s.fill.as_ref())
+            .filter(|f| f.is_visible())
+            .and_then(calamine::Fill::get_color)
+            .map(|c| c.to_argb() & 0x00FF_FFFF)
+    };
+    for sheet in ["村情", p] {
+        let want = xlsx.book.worksheet_style(sheet)?;
+        let got = book.book.worksheet_style(sheet)?;
+        let (start, end) = (want.start().ok_or("no styles")?, want.end().ok_or("end")?);
+        let (mut bold_cells, mut boxed_cells) = (0, 0);
+        for row in start.0..=end.0 {
+            for col in start.1..=end.1 {
+                let (a, b) = (want.get((row, col)), got.get((row, col)));
+                let at = template::cell_a1(row, col);
+                assert_eq!(
+                    a.is_some_and(is_bold),
+                    b.is_some_and(is_bold),
+                    "{sheet}!{at}"
+                );
+                assert_eq!(boxed(a), boxed(b), "{sheet}!{at} borders");
+                assert_eq!(fill(a), fill(b), "{sheet}!{at} fill");
+                bold_cells += usize::from(a.is_some_and(is_bold));
+                boxed_cells += usize::from(boxed(a));
+            }
+        }
+        assert!(bold_cells > 3 && boxed_cells > 10, "{sheet}");
+    }
+    // An .ods keeps widths as lengths, which LibreOffice made from the .xlsx's characters with
+    // the digit width of the font it found for Calibri; the return keeps their pixels. So
+    // every width is the .xlsx's times one factor, to the pixel (1/7 character) the return
+    // rounds to.
+    for n in 1..=2 {
+        let want = column_widths(&from_xlsx.bytes, n)?;
+        let got = column_widths(&rendered.bytes, n)?;
+        let widest = want
+            .iter()
+            .map(|&(first, _, w)| (first, w))
+            .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        let factor = width_of(&got, widest.0).ok_or("no width")? / widest.1;
+        assert!((0.9..1.5).contains(&factor), "factor {factor}");
+        for &(first, last, width) in &want {
+            for col in first..=last {
+                let have = width_of(&got, col).ok_or("no width")?;
+                assert!(
+                    (have - width * factor).abs() <= 1.0 / 7.0,
+                    "sheet {n} column {col}: {have}, not {width} × {factor}"
+                );
+            }
+        }
+    }
     Ok(())
 }
 
+/// calamine 0.38 misreads `.xls` formulas (tafia/calamine#719, #304): it lost the shared IF
+/// formulas of 项目与走访!I4 and I5 and garbled the columns of 村情!B14. They are decoded by
+/// Zhucun instead, and render as from the `.xlsx`.
 #[test]
-fn the_xls_sample_renders_with_what_calamine_decodes() -> TestResult {
+fn the_xls_sample_renders_the_formulas_calamine_misreads() -> TestResult {
     let (parsed, _, mut book) = other_format("sample_monthly.xls")?;
     let p = "项目与走访";
     assert_eq!(book.formula(p, "G7")?, "SUM(G4:G6)");
     assert_eq!(book.formula(p, "B13")?, "COUNTA(C11:C12)");
     assert!(book.merges(p)?.contains(&"F12:J12".to_string()));
 
-    // calamine 0.38 decodes the other formulas of this file wrongly, and the return shows it
-    // as it is: the IF formulas of 项目与走访!I4 and I5 are lost, so their cached results are
-    // copied as values (`#VALUE!` on every copy, a constant 0 on the 合计 row) …
     let projects = parsed.sheet(p).ok_or(p)?;
-    assert_eq!(projects.cell(3, 8).and_then(|c| c.formula.clone()), None);
-    assert_eq!(projects.cell(4, 8).and_then(|c| c.formula.clone()), None);
-    assert_eq!(book.value(p, "I5")?, Data::String("#VALUE!".into()));
-    assert_eq!(book.value(p, "I7")?, Data::Float(0.0));
-    // … and 村情!B14 comes with garbled columns, whose rows still move with the 合计 row.
+    assert_eq!(
+        projects.cell(3, 8).and_then(|c| c.formula.as_deref()),
+        Some("IF(G4=0,0,H4/G4)")
+    );
+    assert_eq!(
+        projects.cell(4, 8).and_then(|c| c.formula.as_deref()),
+        Some("IF(G5=0,0,H5/G5)")
+    );
+    for row in 4..=6 {
+        assert_eq!(
+            book.formula(p, &format!("I{row}"))?,
+            format!("IF(G{row}=0,0,H{row}/G{row})")
+        );
+    }
+    assert_eq!(book.formula(p, "I7")?, "IF(G7=0,0,H7/G7)");
     let village = parsed.sheet("村情").ok_or("村情")?;
     assert_eq!(
-        village
-            .cell(13, 1)
-            .and_then(|c| c.formula.clone())
-            .as_deref(),
-        Some("IF(项目与走访!$Y5=0,0,项目与走访!$AC$5/项目与走访!$Y5)")
+        village.cell(13, 1).and_then(|c| c.formula.as_deref()),
+        Some("IF(项目与走访!G5=0,0,项目与走访!H5/项目与走访!G5)")
     );
     assert_eq!(
         book.formula("村情", "B14")?,
-        "IF(项目与走访!$Y7=0,0,项目与走访!$AC$7/项目与走访!$Y7)"
+        "IF(项目与走访!G7=0,0,项目与走访!H7/项目与走访!G7)"
     );
     Ok(())
 }
@@ -1003,5 +1080,78 @@ fn gathered_records_render_and_read_back() -> TestResult {
     // The return opens with the reader used for templates too.
     let auto = open_workbook_auto_from_rs(Cursor::new(rendered.bytes.clone()))?;
     assert!(auto.sheet_names().contains(&"_zhucun".to_string()));
+    Ok(())
+}
+
+#[test]
+fn the_xls_sample_renders_with_the_look_of_the_xlsx_sample() -> TestResult {
+    // The same form saved by another program: what the .xlsx return shows, the .xls one must.
+    let data = monthly_data(2)?;
+    let (_, from_xlsx) = render_sample("sample_monthly.xlsx", &data)?;
+    let (_, from_xls) = render_sample("sample_monthly.xls", &data)?;
+    assert_eq!(from_xls.report.look, template::LookKept::Full);
+    // LibreOffice leaves out of an .xls a column within a pixel of its default width (64
+    // pixels of 7 a character: 9.14), as column I of 项目与走访 (9.0), which the return then
+    // leaves at the default too.
+    let default = 64.0 / 7.0;
+    let pixel = 1.0 / 7.0 + 1e-9;
+    for n in 1..=2 {
+        let want = column_widths(&from_xlsx.bytes, n)?;
+        let got = column_widths(&from_xls.bytes, n)?;
+        assert!(!want.is_empty());
+        for &(first, last, width) in &want {
+            for col in first..=last {
+                let have = width_of(&got, col).unwrap_or(default);
+                assert!(
+                    (have - width).abs() <= pixel,
+                    "sheet {n} column {col}: {have}, not {width}"
+                );
+            }
+        }
+    }
+    let mut xlsx = Opened::new(&from_xlsx.bytes)?;
+    let mut xls = Opened::new(&from_xls.bytes)?;
+    let boxed = |s: Option<&calamine::Style>| {
+        s.and_then(|s| s.borders.as_ref())
+            .is_some_and(calamine::Borders::has_visible_borders)
+    };
+    let fill = |s: Option<&calamine::Style>| {
+        s.and_then(|s| s.fill.as_ref())
+            .filter(|f| f.is_visible())
+            .and_then(calamine::Fill::get_color)
+            .map(|c| c.to_argb() & 0x00FF_FFFF)
+    };
+    for sheet in ["村情", "项目与走访"] {
+        let want = xlsx.book.worksheet_style(sheet)?;
+        let got = xls.book.worksheet_style(sheet)?;
+        let (start, end) = (want.start().ok_or("no styles")?, want.end().ok_or("end")?);
+        // LibreOffice gives the hidden cells of a merged range the look of its first; no one
+        // sees them.
+        let merges = xlsx.book.merge_cells_by_sheet_name(sheet)?;
+        let hidden = |row: u32, col: u32| {
+            merges.iter().any(|m| {
+                (m.start.0..=m.end.0).contains(&row)
+                    && (m.start.1..=m.end.1).contains(&col)
+                    && (row, col) != m.start
+            })
+        };
+        let (mut bold_cells, mut boxed_cells) = (0, 0);
+        for row in start.0..=end.0 {
+            for col in (start.1..=end.1).filter(|&c| !hidden(row, c)) {
+                let (a, b) = (want.get((row, col)), got.get((row, col)));
+                let at = template::cell_a1(row, col);
+                assert_eq!(
+                    a.is_some_and(is_bold),
+                    b.is_some_and(is_bold),
+                    "{sheet}!{at}"
+                );
+                assert_eq!(boxed(a), boxed(b), "{sheet}!{at} borders");
+                assert_eq!(fill(a), fill(b), "{sheet}!{at} fill");
+                bold_cells += usize::from(a.is_some_and(is_bold));
+                boxed_cells += usize::from(boxed(a));
+            }
+        }
+        assert!(bold_cells > 3 && boxed_cells > 10, "{sheet}");
+    }
     Ok(())
 }

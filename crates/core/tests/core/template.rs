@@ -266,7 +266,68 @@ fn ods_formulas_are_rewritten_in_excel_syntax() -> TestResult {
         projects.cell(3, 8).and_then(|c| c.formula.as_deref()),
         Some("IF(G4=0,0,H4/G4)")
     );
-    assert!(projects.merges.is_empty(), "calamine gives no ODS merges");
+    // The merged ranges come from content.xml: those of the .xlsx the .ods was made from.
+    let xlsx = template::parse_template(
+        "sample_monthly.xlsx",
+        &std::fs::read(sample("sample_monthly.xlsx"))?,
+    )?;
+    for sheet in &xlsx.sheets {
+        let ods = parsed
+            .sheet(&sheet.name)
+            .ok_or("no such sheet in the .ods")?;
+        assert_eq!(ods.merges, sheet.merges, "{}", sheet.name);
+    }
+    assert_eq!(projects.merges.len(), 7);
+    Ok(())
+}
+
+/// sample_monthly.ods with its content.xml changed by `edit`.
+fn edited_ods(edit: impl Fn(&str) -> Option<String>) -> TestResult<Vec<u8>> {
+    use std::io::{Read, Write};
+    let bytes = std::fs::read(sample("sample_monthly.ods"))?;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name()?.to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        if name == "content.xml" {
+            data = edit(std::str::from_utf8(&data)?)
+                .ok_or("content.xml is not as expected")?
+                .into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())?;
+        out.write_all(&data)?;
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+#[test]
+fn an_ods_merged_range_crossing_a_row_template_is_refused() -> TestResult {
+    // 项目与走访!A3 (the header above the interventions row template on row 4) spans two rows.
+    let bytes = edited_ods(|content| {
+        let mut at = content.find("table:name=\"项目与走访\"")?;
+        for _ in 0..3 {
+            at += content.get(at..)?.find("<table:table-row")? + 1;
+        }
+        at += content.get(at..)?.find("<table:table-cell")? + "<table:table-cell".len();
+        let mut edited = content.to_string();
+        edited.insert_str(at, " table:number-rows-spanned=\"2\"");
+        Some(edited)
+    })?;
+    let conn = db()?;
+    assert_eq!(
+        problems(template::import_bytes(&conn, "sample_monthly.ods", &bytes)),
+        [(
+            "项目与走访!A3:A4".into(),
+            TemplateIssue::MergeCrossesRowTemplate {
+                row: 4,
+                collection: "interventions".into(),
+            }
+        )]
+    );
+    assert!(stored(&conn)?.is_empty());
     Ok(())
 }
 
@@ -955,5 +1016,79 @@ fn a_template_using_every_path_imports() -> TestResult {
         .filter(|s| s.is_collection())
         .collect();
     assert_eq!(collections, expected);
+    Ok(())
+}
+
+// --- `.xls` formulas ------------------------------------------------------------------------
+
+/// Every formula of a template, by sheet and cell, as `parse_template` reads it.
+fn formulas_by_cell(
+    path: &std::path::Path,
+) -> TestResult<std::collections::BTreeMap<(String, String), String>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let parsed = template::parse_template(&name, &std::fs::read(path)?)?;
+    let mut out = std::collections::BTreeMap::new();
+    for sheet in &parsed.sheets {
+        for cell in &sheet.cells {
+            if let Some(formula) = &cell.formula {
+                out.insert((sheet.name.clone(), cell.a1()), formula.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[test]
+fn sample_xls_formulas_are_the_xlsx_formulas_cell_by_cell() -> TestResult {
+    let xlsx = formulas_by_cell(&sample("sample_monthly.xlsx"))?;
+    let xls = formulas_by_cell(&sample("sample_monthly.xls"))?;
+    assert!(xlsx.len() >= 6, "{xlsx:?}");
+    assert_eq!(xls, xlsx);
+    Ok(())
+}
+
+/// Formulas LibreOffice 7.4 writes to `.xls` with other text than the `.xlsx` it read, and
+/// what the `.xls` holds instead.
+const LIBREOFFICE_XLS_REWRITES: [(&str, &str); 3] = [
+    // Its `.xlsx` import does not read an error constant inside a formula: the cell's formula
+    // becomes the constant #N/A.
+    ("IF(ISNA(A2),#N/A,1)", "#N/A"),
+    // A whole row of an `.xlsx` spans 16,384 columns, more than an `.xls` sheet's 256: the
+    // reference becomes #REF!.
+    ("SUM(Data!1:1)", "SUM(Data!#REF!)"),
+    // A cell on a range of sheets is written as an area of one cell.
+    ("SUM(Data:Extra!A1)", "SUM(Data:Extra!A1:A1)"),
+];
+
+#[test]
+fn an_xls_copy_keeps_every_kind_of_formula() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let xlsx = dir.path().join("formula-kinds.xlsx");
+    crate::golden::python(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/make_formula_kinds.py"
+        ),
+        &[&xlsx],
+    )?;
+    let xls = crate::golden::libreoffice_copy(&xlsx, "xls")?;
+    let mut want = formulas_by_cell(&xlsx)?;
+    for text in want.values_mut() {
+        if let Some((_, rewritten)) = LIBREOFFICE_XLS_REWRITES
+            .iter()
+            .find(|(original, _)| original == text)
+        {
+            *text = (*rewritten).to_string();
+        }
+    }
+    let got = formulas_by_cell(&xls)?;
+    assert!(want.len() > 90, "{} formulas", want.len());
+    for (cell, text) in &want {
+        assert_eq!(got.get(cell), Some(text), "{cell:?}");
+    }
+    assert_eq!(got.len(), want.len());
     Ok(())
 }
