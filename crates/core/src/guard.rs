@@ -15,6 +15,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 
 use crate::error::{Error, Result};
+pub(crate) use crate::sheet_bounds::Streamed;
 
 thread_local! {
     /// Whether this thread is inside [`reading`].
@@ -50,16 +51,18 @@ pub(crate) fn reading_bytes<T>(
     file: &str,
     bytes: &[u8],
     xlsx_ranges: &[&str],
+    streamed: Streamed,
     read: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     reading(file, || {
-        check_bounds(file, &mut Cursor::new(bytes), xlsx_ranges)?;
+        check_bounds(file, &mut Cursor::new(bytes), xlsx_ranges, streamed)?;
         read()
     })
 }
 
-/// As [`reading_bytes`], for the spreadsheet at `path`, whose `.xlsx` sheets `read` streams. A
-/// file that cannot be opened is left to `read`, which reports it as it always has.
+/// As [`reading_bytes`], for the spreadsheet at `path`, whose `.xlsx` sheets `read` streams for
+/// their values. A file that cannot be opened is left to `read`, which reports it as it always
+/// has.
 ///
 /// # Errors
 ///
@@ -71,7 +74,7 @@ pub(crate) fn reading_path<T>(
 ) -> Result<T> {
     reading(file, || {
         if let Ok(f) = std::fs::File::open(path) {
-            check_bounds(file, &mut BufReader::new(f), &[])?;
+            check_bounds(file, &mut BufReader::new(f), &[], Streamed::Values)?;
         }
         read()
     })
@@ -82,7 +85,8 @@ pub(crate) fn reading_path<T>(
 /// positions and counts the file states, so a damaged or hostile file of a few kilobytes can ask
 /// for gigabytes ([`crate::sheet_bounds`] has the details and the limits). `.xls` and `.ods`
 /// sheets are always read as ranges; of an `.xlsx`, only the sheets named in `xlsx_ranges` are
-/// (the others are streamed cell by cell, where a far-away cell costs nothing).
+/// (the others are streamed cell by cell, where a far-away cell costs nothing, as `streamed`
+/// says).
 ///
 /// # Errors
 ///
@@ -92,8 +96,9 @@ pub(crate) fn check_bounds<R: Read + Seek>(
     file: &str,
     source: &mut R,
     xlsx_ranges: &[&str],
+    streamed: Streamed,
 ) -> Result<()> {
-    crate::sheet_bounds::check(file, source, xlsx_ranges)
+    crate::sheet_bounds::check(file, source, xlsx_ranges, streamed)
 }
 
 /// Installs a panic hook that says nothing about panics [`reading`] catches and reports every
@@ -129,9 +134,13 @@ mod tests {
             .is_ok();
         let bytes = zip.finish().map(Cursor::into_inner).unwrap_or_default();
         assert!(started && !bytes.is_empty());
-        let outcome: Result<()> = reading_bytes("x.xlsb", &bytes, &[], || panic!("read"));
+        let outcome: Result<()> =
+            reading_bytes("x.xlsb", &bytes, &[], Streamed::Values, || panic!("read"));
         assert_eq!(outcome.map_err(|e| e.code()), Err("unusable_sheet"));
-        assert_eq!(reading_bytes("x.xlsx", b"PK", &[], || Ok(3)).ok(), Some(3));
+        assert_eq!(
+            reading_bytes("x.xlsx", b"PK", &[], Streamed::Values, || Ok(3)).ok(),
+            Some(3)
+        );
         let missing = Path::new("/nonexistent/花名册.xlsx");
         assert_eq!(reading_path("花名册.xlsx", missing, || Ok(4)).ok(), Some(4));
     }

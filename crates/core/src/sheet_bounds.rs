@@ -68,10 +68,22 @@ pub(crate) const MAX_SHARED_FORMULA_INDEX: u64 = 1 << 20;
 /// The CFB signature that opens every `.xls`.
 const CFB_SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
+/// How the caller streams the `.xlsx` sheets it does not read as ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Streamed {
+    /// Values only (`next_cell`): calamine keeps nothing of a sheet but the cell at hand, so such
+    /// a sheet's part is only counted against the inflated-bytes budget, not parsed.
+    Values,
+    /// Values and formulas (`next_cell_with_formula`): calamine also keeps a table indexed by
+    /// each shared formula's `si`, so every part is parsed.
+    WithFormulas,
+}
+
 /// Checks the spreadsheet in `source` (named `file` in errors) before calamine reads it.
 /// `xlsx_ranges` names the `.xlsx` sheets the caller will ask calamine for as ranges
 /// (`worksheet_range`, `worksheet_formula`); the others are taken to be streamed cell by cell,
-/// where a far-away cell costs nothing. `.xls` and `.ods` sheets are always ranges.
+/// where a far-away cell costs nothing, as `streamed` says. `.xls` and `.ods` sheets are always
+/// ranges.
 ///
 /// # Errors
 ///
@@ -82,11 +94,12 @@ pub(crate) fn check<R: Read + Seek>(
     file: &str,
     source: &mut R,
     xlsx_ranges: &[&str],
+    streamed: Streamed,
 ) -> Result<()> {
     let io = |_| Error::DamagedSheet {
         file: file.to_string(),
     };
-    let mut limits = Limits::new(file, xlsx_ranges);
+    let mut limits = Limits::new(file, xlsx_ranges, streamed);
     source.seek(SeekFrom::Start(0)).map_err(io)?;
     let mut magic = [0u8; 8];
     let mut got = 0;
@@ -122,16 +135,19 @@ struct Limits<'a> {
     unpacked_left: u64,
     /// The `.xlsx` sheets the caller reads as ranges.
     xlsx_ranges: &'a [&'a str],
+    /// How the caller streams the other `.xlsx` sheets.
+    streamed: Streamed,
 }
 
 impl<'a> Limits<'a> {
-    fn new(file: &'a str, xlsx_ranges: &'a [&'a str]) -> Self {
+    fn new(file: &'a str, xlsx_ranges: &'a [&'a str], streamed: Streamed) -> Self {
         Limits {
             file,
             kept_cells: 0,
             copied_text: 0,
             unpacked_left: MAX_UNPACKED_BYTES,
             xlsx_ranges,
+            streamed,
         }
     }
 
@@ -235,7 +251,13 @@ mod tests {
         ranges: &[&str],
     ) -> std::result::Result<(), &'static str> {
         let started = Instant::now();
-        let outcome = check(name, &mut Cursor::new(bytes), ranges).map_err(|e| e.code());
+        let outcome = check(
+            name,
+            &mut Cursor::new(bytes),
+            ranges,
+            Streamed::WithFormulas,
+        )
+        .map_err(|e| e.code());
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "{name} took too long"
@@ -358,9 +380,14 @@ mod tests {
             checked_as_ranges("far.xlsx", &bytes, &["_zhucun"]),
             Err("unusable_sheet")
         );
-        let err = check("far.xlsx", &mut Cursor::new(&bytes), &["_zhucun"])
-            .err()
-            .map(|e| e.to_string());
+        let err = check(
+            "far.xlsx",
+            &mut Cursor::new(&bytes),
+            &["_zhucun"],
+            Streamed::Values,
+        )
+        .err()
+        .map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
             Some("far.xlsx：工作表“_zhucun”的数据范围过大（1048576 行 × 16384 列），疑似文件损坏")
@@ -405,6 +432,74 @@ mod tests {
         Ok(())
     }
 
+    /// A workbook listing two sheets, 数据 in `sheet1` and 坏 pointed at the shared strings part,
+    /// with `sheet1` and `sharedStrings.xml` as given.
+    fn listed_workbook(
+        sheet1: &[u8],
+        shared_strings: &[u8],
+    ) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error>> {
+        let kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+        let package = format!(
+            r#"<Relationships><Relationship Id="rId1" Type="{kind}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+        );
+        let workbook = r#"<workbook xmlns:r="r"><sheets><sheet name="数据" sheetId="1" r:id="rId1"/><sheet name="坏" sheetId="2" r:id="rId2"/></sheets></workbook>"#;
+        let rels = format!(
+            r#"<Relationships><Relationship Id="rId1" Type="{kind}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{kind}/worksheet" Target="sharedStrings.xml"/></Relationships>"#
+        );
+        zip_of(&[
+            ("_rels/.rels", package.as_bytes()),
+            ("xl/workbook.xml", workbook.as_bytes()),
+            ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+            ("xl/worksheets/sheet1.xml", sheet1),
+            ("xl/sharedStrings.xml", shared_strings),
+        ])
+    }
+
+    fn checked_streaming(
+        bytes: &[u8],
+        ranges: &[&str],
+        streamed: Streamed,
+    ) -> Option<&'static str> {
+        check("listed.xlsx", &mut Cursor::new(bytes), ranges, streamed)
+            .err()
+            .map(|e| e.code())
+    }
+
+    #[test]
+    fn a_sheet_streamed_for_its_values_is_counted_not_parsed() -> TestResult {
+        let strings = br#"<sst count="1" uniqueCount="1"><si><t>a</t></si></sst>"#;
+        // A shared formula's index sizes a table only for a reader of formulas; a far cell, only
+        // for a reader of ranges.
+        let sheet = br#"<worksheet><sheetData><row r="1"><c r="A1"><f t="shared" si="4000000000" ref="A1:A2">B1</f><v>0</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>"#;
+        let bytes = listed_workbook(sheet, strings)?;
+        assert_eq!(checked_streaming(&bytes, &[], Streamed::Values), None);
+        assert_eq!(
+            checked_streaming(&bytes, &[], Streamed::WithFormulas),
+            Some("unusable_sheet")
+        );
+        assert_eq!(
+            checked_streaming(&bytes, &["数据"], Streamed::Values),
+            Some("unusable_sheet")
+        );
+
+        // What it inflates to still counts.
+        let spaces = vec![b' '; 1024 * 1024];
+        let bytes = listed_workbook(&spaces, strings)?;
+        let mut limits = Limits::new("bomb.xlsx", &[], Streamed::Values);
+        limits.unpacked_left = 512 * 1024;
+        let outcome = ooxml::check(&mut limits, &mut Cursor::new(&bytes)).map_err(|e| e.code());
+        assert_eq!(outcome, Err("unusable_sheet"));
+
+        // A sheet pointed at a part calamine keeps whole is parsed as that part.
+        let declared = br#"<sst count="1" uniqueCount="900000000000"><si><t>a</t></si></sst>"#;
+        let bytes = listed_workbook(b"<worksheet><sheetData/></worksheet>", declared)?;
+        assert_eq!(
+            checked_streaming(&bytes, &[], Streamed::Values),
+            Some("unusable_sheet")
+        );
+        Ok(())
+    }
+
     #[test]
     fn a_zip_that_inflates_past_the_limit_is_refused() -> TestResult {
         // Parts that inflate to 1 MiB each, against a budget of 1.5 MiB for the whole file.
@@ -414,7 +509,7 @@ mod tests {
             ("xl/worksheets/sheet1.xml", &spaces),
         ])?;
         assert!(bytes.len() < 64 * 1024);
-        let mut limits = Limits::new("bomb.xlsx", &[]);
+        let mut limits = Limits::new("bomb.xlsx", &[], Streamed::WithFormulas);
         limits.unpacked_left = 3 * 512 * 1024;
         let outcome = ooxml::check(&mut limits, &mut Cursor::new(&bytes)).map_err(|e| e.code());
         assert_eq!(outcome, Err("unusable_sheet"));
@@ -425,7 +520,7 @@ mod tests {
     #[test]
     fn xlsb_is_refused() -> TestResult {
         let bytes = zip_of(&[("xl/workbook.bin", b"\x83\x01\x00")])?;
-        let err = check("book.xlsb", &mut Cursor::new(&bytes), &[]).err();
+        let err = check("book.xlsb", &mut Cursor::new(&bytes), &[], Streamed::Values).err();
         assert_eq!(err.as_ref().map(Error::code), Some("unusable_sheet"));
         assert!(err.is_some_and(|e| e.to_string().contains(".xlsb")));
         Ok(())
@@ -483,7 +578,7 @@ mod tests {
         let at = record_offset(&bytes, 0x00FD).ok_or("no LABELSST record")?;
         bytes[at + 4..at + 8].copy_from_slice(&[0xFF; 4]);
         assert_eq!(checked("far.xls", &bytes), Err("unusable_sheet"));
-        let err = check("far.xls", &mut Cursor::new(&bytes), &[])
+        let err = check("far.xls", &mut Cursor::new(&bytes), &[], Streamed::Values)
             .err()
             .map(|e| e.to_string());
         assert!(

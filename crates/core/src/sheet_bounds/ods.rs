@@ -468,7 +468,7 @@ mod tests {
     use super::*;
 
     fn run(content: &str) -> (Result<()>, u64) {
-        let mut limits = Limits::new("t.ods", &[]);
+        let mut limits = Limits::new("t.ods", &[], super::super::Streamed::WithFormulas);
         let outcome = check(&mut limits, &mut xml::reader(content.as_bytes()));
         (outcome, limits.kept_cells)
     }

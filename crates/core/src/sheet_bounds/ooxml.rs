@@ -14,7 +14,7 @@
 //! the machine.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
@@ -22,7 +22,7 @@ use quick_xml::Reader;
 
 use super::xml::{self, BadAttribute};
 use super::{
-    Extent, Limits, MAX_DENSE_CELLS, MAX_SHARED_FORMULA_INDEX, MAX_SHARED_STRINGS,
+    Extent, Limits, Streamed, MAX_DENSE_CELLS, MAX_SHARED_FORMULA_INDEX, MAX_SHARED_STRINGS,
     MAX_UNPACKED_BYTES,
 };
 use crate::error::{Error, Result};
@@ -50,6 +50,7 @@ pub(super) fn check<R: Read + Seek>(limits: &mut Limits<'_>, source: &mut R) -> 
     {
         return Err(xlsb_refused(limits.file));
     }
+    let only_streamed = only_streamed_parts(limits, &mut zip);
     let left = Cell::new(limits.unpacked_left);
     let over = Cell::new(false);
     for i in 0..zip.len() {
@@ -62,11 +63,21 @@ pub(super) fn check<R: Read + Seek>(limits: &mut Limits<'_>, source: &mut R) -> 
                 .name()
                 .map(std::borrow::Cow::into_owned)
                 .unwrap_or_default();
-            let mut reader = xml::reader(BufReader::new(Metered {
+            let mut metered = Metered {
                 inner: entry,
                 left: &left,
                 over: &over,
-            }));
+            };
+            if name != "content.xml" && only_streamed.contains(&lookup_key(&name)) {
+                // Nothing of it is kept: only what it inflates to counts. A read error is the
+                // zip's, and calamine meets it too.
+                let _ = std::io::copy(&mut metered, &mut std::io::sink());
+                if over.get() {
+                    return Err(too_large_unpacked(limits.file));
+                }
+                continue;
+            }
+            let mut reader = xml::reader(BufReader::new(metered));
             (name, scan_part(&mut reader))
         };
         if over.get() {
@@ -90,6 +101,45 @@ pub(super) fn check<R: Read + Seek>(limits: &mut Limits<'_>, source: &mut R) -> 
         }
     }
     Ok(())
+}
+
+/// A part's name as calamine looks it up: backslashes as slashes, lower-cased.
+fn lookup_key(name: &str) -> String {
+    name.replace('\\', "/").to_ascii_lowercase()
+}
+
+/// The parts (as [`lookup_key`]s) that calamine reads only as sheets streamed for their values,
+/// which need no parsing: the parts of the sheets the caller does not read as ranges, where
+/// worksheets live (`xl/worksheets/*.xml`, so no sheet can be pointed at the shared strings or
+/// the styles, which calamine keeps whole), unless a sheet the caller does read as a range points
+/// at the same part. Empty when the caller streams formulas too, or when the sheets cannot be
+/// listed: then every part is parsed.
+fn only_streamed_parts<R: Read + Seek>(
+    limits: &Limits<'_>,
+    zip: &mut zip::ZipArchive<R>,
+) -> HashSet<String> {
+    let mut streamed = HashSet::new();
+    if limits.streamed != Streamed::Values {
+        return streamed;
+    }
+    let Some((dir, sheets)) = sheet_parts(zip) else {
+        return streamed;
+    };
+    let folder = lookup_key(&format!("{dir}worksheets/"));
+    let mut ranges = HashSet::new();
+    for (name, path) in sheets {
+        let key = lookup_key(&path);
+        let plain = key
+            .strip_prefix(&folder)
+            .is_some_and(|file| !file.contains('/') && file.ends_with(".xml"));
+        if plain && !limits.xlsx_ranges.contains(&name.as_str()) {
+            streamed.insert(key);
+        } else {
+            ranges.insert(key);
+        }
+    }
+    streamed.retain(|p| !ranges.contains(p));
+    streamed
 }
 
 /// Refuses a part whose scan passed a limit.
@@ -461,6 +511,24 @@ const MAX_LISTING_PART: u64 = 16 * 1024 * 1024;
 /// The list may hold more than calamine's (it goes on where calamine would fail, and a part
 /// matches a path in every way calamine's lookup could resolve it); it never holds less.
 fn sheet_names<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, part: &str) -> Option<Vec<String>> {
+    let wanted = part.replace('\\', "/").to_ascii_lowercase();
+    let names = sheet_parts(zip)?
+        .1
+        .into_iter()
+        .filter(|(_, path)| path.to_ascii_lowercase() == wanted || path == part)
+        .map(|(name, _)| name)
+        .collect();
+    Some(names)
+}
+
+/// The workbook's folder (`xl/`), and every sheet calamine's `Xlsx` lists with the path of the
+/// part it reads for it (as joined from that folder and the relationship's target, not yet
+/// looked up among the entries).
+type SheetParts = (String, Vec<(String, String)>);
+
+/// The [`SheetParts`] of a workbook, listed as [`sheet_names`] lists them; `None` when the
+/// listing cannot be followed.
+fn sheet_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Option<SheetParts> {
     // calamine looks a path up lower-cased among the entries' names (backslashes as slashes),
     // falling back to the path as it is.
     let mut lookup: HashMap<String, String> = HashMap::new();
@@ -516,10 +584,9 @@ fn sheet_names<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, part: &str) -> Opti
     })?;
 
     let Some(workbook) = read(&format!("{dir}{file}"))? else {
-        return Some(Vec::new());
+        return Some((dir, Vec::new()));
     };
-    let wanted = part.replace('\\', "/").to_ascii_lowercase();
-    let mut names = Vec::new();
+    let mut sheets = Vec::new();
     each_start(&workbook, "sheet", |e| {
         let mut name = String::new();
         let mut id = "";
@@ -536,12 +603,10 @@ fn sheet_names<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, part: &str) -> Opti
             Some(absolute) => absolute.to_string(),
             None => format!("{dir}{target}"),
         };
-        if path.to_ascii_lowercase() == wanted || path == part {
-            names.push(name);
-        }
+        sheets.push((name, path));
         Some(())
     })?;
-    Some(names)
+    Some((dir, sheets))
 }
 
 /// Calls `f` on each `<Relationship>` of a relationships part, as calamine reads them: those

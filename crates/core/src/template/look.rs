@@ -134,7 +134,12 @@ impl<E: std::fmt::Display> From<E> for LookError {
 pub(crate) fn read(bytes: &[u8]) -> Result<BookLook, LookError> {
     // A stored template passed this check on import; one stored before the check existed, or
     // changed outside Zhucun, is checked again before calamine opens it.
-    crate::guard::check_bounds("template", &mut Cursor::new(bytes), &[])?;
+    crate::guard::check_bounds(
+        "template",
+        &mut Cursor::new(bytes),
+        &[],
+        crate::guard::Streamed::Values,
+    )?;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))?;
     let names: HashMap<String, String> = zip
         .file_names()

@@ -59,6 +59,7 @@ use calamine::Data;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::guard::Streamed;
 
 pub use crate::error::{TemplateIssue, TemplateProblem};
 pub use data::{gather, Item, ReturnData};
@@ -228,7 +229,9 @@ pub fn parse_template(file_name: &str, bytes: &[u8]) -> Result<ParsedTemplate> {
         return Err(workbook::too_large(&file_name));
     }
     let (format, raw) =
-        crate::guard::reading_bytes(&file_name, bytes, &[], || workbook::read(&file_name, bytes))?;
+        crate::guard::reading_bytes(&file_name, bytes, &[], Streamed::WithFormulas, || {
+            workbook::read(&file_name, bytes)
+        })?;
     let (meta_sheets, raw): (Vec<_>, Vec<_>) = raw
         .into_iter()
         .partition(|s| s.name.trim().eq_ignore_ascii_case(META_SHEET));

@@ -32,6 +32,7 @@ use super::shift::RowMap;
 use super::workbook::cell_a1;
 use super::{ParsedTemplate, RETURN_RECORD_SHEET};
 use crate::error::{Error, Result};
+use crate::guard::Streamed;
 use crate::records::Value;
 use crate::types::{parse_money, Money, Period};
 
@@ -105,22 +106,28 @@ pub fn read_return_file(template: &ParsedTemplate, path: &Path) -> Result<ReadBa
 /// `unreadable_file` when the bytes are not an `.xlsx` workbook; `not_a_return` when it has no
 /// readable `_zhucun` sheet; `unusable_sheet` when a sheet's data spans an area no return has.
 pub fn return_record(file: &str, bytes: &[u8]) -> Result<ReturnRecord> {
-    crate::guard::reading_bytes(file, bytes, &[RETURN_RECORD_SHEET], || {
-        let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| Error::UnreadableSheet {
-            file: file.to_string(),
-            source: calamine::Error::Xlsx(e),
-        })?;
-        let not_a_return = || Error::NotAReturn {
-            file: file.to_string(),
-        };
-        if !book.sheet_names().iter().any(|n| n == RETURN_RECORD_SHEET) {
-            return Err(not_a_return());
-        }
-        let range = book
-            .worksheet_range(RETURN_RECORD_SHEET)
-            .map_err(|_| not_a_return())?;
-        record::read(&range).ok_or_else(not_a_return)
-    })
+    crate::guard::reading_bytes(
+        file,
+        bytes,
+        &[RETURN_RECORD_SHEET],
+        Streamed::Values,
+        || {
+            let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| Error::UnreadableSheet {
+                file: file.to_string(),
+                source: calamine::Error::Xlsx(e),
+            })?;
+            let not_a_return = || Error::NotAReturn {
+                file: file.to_string(),
+            };
+            if !book.sheet_names().iter().any(|n| n == RETURN_RECORD_SHEET) {
+                return Err(not_a_return());
+            }
+            let range = book
+                .worksheet_range(RETURN_RECORD_SHEET)
+                .map_err(|_| not_a_return())?;
+            record::read(&range).ok_or_else(not_a_return)
+        },
+    )
 }
 
 /// `id@version (SHA-256 prefix)`, how a template is named when a return names another.
@@ -130,9 +137,13 @@ fn template_label(id: &str, version: u32, sha256: &str) -> String {
 
 fn read_named(template: &ParsedTemplate, file: &str, bytes: &[u8]) -> Result<ReadBack> {
     // A return comes from another machine: a damaged one must not crash the reader.
-    crate::guard::reading_bytes(file, bytes, &[RETURN_RECORD_SHEET], || {
-        read_guarded(template, file, bytes)
-    })
+    crate::guard::reading_bytes(
+        file,
+        bytes,
+        &[RETURN_RECORD_SHEET],
+        Streamed::Values,
+        || read_guarded(template, file, bytes),
+    )
 }
 
 fn read_guarded(template: &ParsedTemplate, file: &str, bytes: &[u8]) -> Result<ReadBack> {
@@ -224,7 +235,6 @@ fn read_guarded(template: &ParsedTemplate, file: &str, bytes: &[u8]) -> Result<R
                 let (rows, copies) = copies_of(cell.row).unwrap_or((1, 0));
                 for k in 0..rows {
                     let row = first.saturating_add(k);
-                    let at = format!("{}!{}", sheet.name, cell_a1(row, cell.col));
                     let data = values.get(&(row, cell.col));
                     let mut put = |field: &'static FieldInfo, value: Value| {
                         if field.is_collection() {
@@ -248,7 +258,7 @@ fn read_guarded(template: &ParsedTemplate, file: &str, bytes: &[u8]) -> Result<R
                             sink.entry(field.path).or_insert(value);
                         }
                     };
-                    read_fill(fill, data, &at, &record, &mut put);
+                    read_fill(fill, data, (&sheet.name, row, cell.col), &record, &mut put);
                 }
             }
         }
@@ -304,11 +314,12 @@ fn read_cells(
     Ok(out)
 }
 
-/// Reads what one cell says for each field of its placeholders.
+/// Reads what one cell says for each field of its placeholders; `at` is the cell (sheet, row,
+/// column), named only when `_zhucun` must be asked what it recorded there.
 fn read_fill(
     fill: &Fill,
     data: Option<&Data>,
-    at: &str,
+    at: (&str, u32, u32),
     record: &ReturnRecord,
     put: &mut dyn FnMut(&'static FieldInfo, Value),
 ) {
@@ -330,6 +341,8 @@ fn read_fill(
                 }
                 // Side-by-side placeholders: the texts `_zhucun` recorded, if the cell still
                 // holds exactly them.
+                let (sheet, row, col) = at;
+                let at = format!("{sheet}!{}", cell_a1(row, col));
                 let recorded: Option<Vec<&str>> = group
                     .iter()
                     .map(|f| {
