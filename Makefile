@@ -30,7 +30,7 @@ help:
 	@echo "make run    install what is missing, build, and open the app"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "make bench  run the benchmarks"
-	@echo "make fuzz   fuzz the bundle reader (FUZZ_SECONDS per target, default 600)"
+	@echo "make fuzz   fuzz the bundle reader and template import (FUZZ_SECONDS per target, default 600)"
 
 # Installs the Debian packages named in $(1) that dpkg does not report as installed.
 define apt_install
@@ -94,7 +94,7 @@ bench: deps-run
 FUZZ_SECONDS ?= 600
 fuzz: deps-run
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	for target in archive bundle_reader; do \
+	for target in archive bundle_reader template_file; do \
 	  env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 || exit 1; \
 	done

@@ -29,7 +29,7 @@ const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The most styled cells kept per sheet; a template styling whole columns cell by cell past this
 /// keeps the styles of its first cells only.
-const MAX_STYLED_CELLS: usize = 200_000;
+pub(crate) const MAX_STYLED_CELLS: usize = 200_000;
 
 /// The look of a whole template.
 #[derive(Debug, Default)]

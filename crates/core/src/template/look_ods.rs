@@ -52,9 +52,11 @@ use calamine::{
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-use super::look::{BookLook, ColumnLook, LookError, PrintNames, RowLook, SheetLook};
+use super::look::{
+    BookLook, ColumnLook, LookError, PrintNames, RowLook, SheetLook, MAX_STYLED_CELLS,
+};
 use super::shift::{MAX_COL, MAX_ROW};
-use super::workbook::{cell_a1, CellRange};
+use super::workbook::{column_letters, CellRange};
 
 /// The largest part read, uncompressed: templates are small, and a part that inflates past this
 /// is not a form.
@@ -63,10 +65,6 @@ const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
 /// Excel's rows and columns: positions past them are cut.
 const ROWS: u64 = MAX_ROW as u64 + 1;
 const COLUMNS: u64 = MAX_COL as u64 + 1;
-
-/// The most styled cells kept per sheet (as for `.xlsx`): a template styling whole rows cell by
-/// cell past this keeps the styles of its first cells only.
-const MAX_STYLED_CELLS: usize = 200_000;
 
 /// The most merged ranges kept per sheet; a form has dozens.
 const MAX_MERGES: usize = 65_536;
@@ -2100,13 +2098,6 @@ impl TableWalk {
             self.out.print.titles = Some(titles.join(","));
         }
     }
-}
-
-/// `C` for column 2.
-fn column_letters(col: u32) -> String {
-    cell_a1(0, col)
-        .trim_end_matches(|c: char| c.is_ascii_digit())
-        .to_string()
 }
 
 /// The first range of a `table:print-ranges` list (`Sheet1.A1:Sheet1.D20`,

@@ -37,12 +37,10 @@ use calamine::{
     VerticalAlignment,
 };
 
-use super::look::{BookLook, ColumnLook, LookError, RowLook, SheetLook};
+use super::look::{BookLook, ColumnLook, LookError, RowLook, SheetLook, MAX_STYLED_CELLS};
+use super::workbook::column_letters;
 use crate::sheet_bounds::cfb::{self, Fault};
 use crate::sheet_bounds::xls::{bound_sheet, u16_at, u32_at, Next, Record, Records};
-
-/// The most styled cells kept per sheet: the limit `look` keeps for `.xlsx`.
-const MAX_STYLED_CELLS: usize = 200_000;
 
 /// The most XF and Font records read: BIFF8 row records name an XF in 12 bits, and Excel stops
 /// at about 4,000 of each.
@@ -449,7 +447,11 @@ fn print_areas(rgce: &[u8]) -> Option<Vec<String>> {
                 };
                 let row = u16_at(rgce, cell)?;
                 let col = u16_at(rgce, cell + 2)? & 0x3FFF;
-                out.push(format!("${}${}", column_letters(col), u32::from(row) + 1));
+                out.push(format!(
+                    "${}${}",
+                    column_letters(u32::from(col)),
+                    u32::from(row) + 1
+                ));
                 at = cell + 4;
             }
             // PtgMemFunc and PtgMemArea open the list of a union; the tokens of the list
@@ -470,25 +472,15 @@ fn area_text(rw_first: u16, rw_last: u16, col_first: u16, col_last: u16) -> Stri
     let all_rows = rw_first == 0 && rw_last == LAST_ROW;
     let all_cols = col_first == 0 && col_last >= LAST_COL;
     let (r1, r2) = (u32::from(rw_first) + 1, u32::from(rw_last) + 1);
-    let (c1, c2) = (column_letters(col_first), column_letters(col_last));
+    let (c1, c2) = (
+        column_letters(u32::from(col_first)),
+        column_letters(u32::from(col_last)),
+    );
     match (all_rows, all_cols) {
         (false, true) => format!("${r1}:${r2}"),
         (true, false) => format!("${c1}:${c2}"),
         _ => format!("${c1}${r1}:${c2}${r2}"),
     }
-}
-
-/// A 0-based column as letters (`A`, `IV`).
-fn column_letters(col: u16) -> String {
-    let mut n = u32::from(col) + 1;
-    let mut out = Vec::new();
-    while n > 0 {
-        let digit = (n - 1) % 26;
-        // `digit` is below 26.
-        out.push(char::from(b'A' + digit as u8));
-        n = (n - 1) / 26;
-    }
-    out.iter().rev().collect()
 }
 
 // ---------------------------------------------------------------------------------------------

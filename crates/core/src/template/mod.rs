@@ -75,6 +75,7 @@ pub use placeholder::{scan, Fill, Segment};
 pub use readback::{read_return, read_return_file, return_record, ReadBack};
 pub use record::{ExpandedRow, JoinedText, ReturnRecord};
 pub use render::{render, LookKept, RenderReport, RenderStamp};
+pub(crate) use workbook::column_letters;
 pub use workbook::{cell_a1, CellRange, Format, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_CELLS};
 
 /// The name of the hidden sheet a return records itself in; no template sheet may bear it.

@@ -141,7 +141,7 @@ pub fn cell_a1(row: u32, col: u32) -> String {
 }
 
 /// `A` for column 0, `Z` for 25, `AA` for 26.
-fn column_letters(col: u32) -> String {
+pub(crate) fn column_letters(col: u32) -> String {
     let mut n = u64::from(col) + 1;
     let mut letters = Vec::new();
     while n > 0 {

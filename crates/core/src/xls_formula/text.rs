@@ -2,18 +2,7 @@
 //! their `$` anchors, sheet names quoted where Excel quotes them, numbers, strings and error
 //! literals.
 
-/// `A` for column 0, `Z` for 25, `AA` for 26.
-pub(super) fn column_letters(col: u32) -> String {
-    let mut n = u64::from(col) + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        // `rem` is below 26, so the sum is an ASCII capital.
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect()
-}
+pub(super) use crate::template::column_letters;
 
 /// A cell reference: `A1`, `$A1`, `A$1` or `$A$1`, anchored where the reference is absolute.
 pub(super) fn cell(row: u32, col: u32, row_relative: bool, col_relative: bool) -> String {
