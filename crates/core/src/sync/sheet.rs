@@ -292,30 +292,20 @@ fn read_unguarded(bytes: &[u8]) -> Result<DataFile> {
     let mut by_table: Vec<Vec<Version>> = vec![Vec::new(); TABLES.len()];
     let mut knowledge = Knowledge::new();
     let mut problems = Problems::default();
-    for (name, rows) in names.iter().zip(read_sheets(bytes, &names)?) {
-        if *name == KNOWLEDGE_SHEET {
-            knowledge = read_knowledge(name, &rows)?;
-            continue;
+    for sheet in read_sheets(bytes, &names)? {
+        match sheet {
+            Sheet::Knowledge(k) => knowledge = k,
+            Sheet::Table(index, versions, found) => {
+                let slot = by_table.get_mut(index).ok_or_else(|| {
+                    unusable(
+                        "数据表顺序错误".to_string(),
+                        "tables out of order".to_string(),
+                    )
+                })?;
+                *slot = versions;
+                problems.extend(found);
+            }
         }
-        let Some((index, table)) = TABLES
-            .iter()
-            .enumerate()
-            .find(|(_, t)| t.sql == *name)
-            .map(|(i, t)| (i, *t))
-        else {
-            return Err(unusable(
-                format!("工作表“{name}”不是本程序认识的数据表：数据包可能来自更新版本的程序，请先升级"),
-                format!("the sheet “{name}” is not a table this program knows: the bundle may come from a newer version, upgrade first"),
-            ));
-        };
-        debug_assert!(table_by_sql(name).is_some());
-        let slot = by_table.get_mut(index).ok_or_else(|| {
-            unusable(
-                "数据表顺序错误".to_string(),
-                "tables out of order".to_string(),
-            )
-        })?;
-        *slot = read_table(table, rows, &mut problems)?;
     }
     if let Some(error) = problems.into_error() {
         return Err(error);
@@ -326,17 +316,47 @@ fn read_unguarded(bytes: &[u8]) -> Result<DataFile> {
     })
 }
 
-/// The rows of every sheet named, in that order. Reading the cells is most of receiving a sync
-/// bundle, and each sheet reads on its own: two threads (each with its own reader of the same
-/// bytes) take the sheets in turn, so the households sheet, by far the largest, reads beside all
-/// the others.
+/// What one sheet of `data.xlsx` holds.
+enum Sheet {
+    Knowledge(Knowledge),
+    /// A table's index in [`TABLES`], its versions, and the cells that break their rules.
+    Table(usize, Vec<Version>, Problems),
+}
+
+/// Reads and checks one sheet.
+fn read_sheet(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Sheet> {
+    let rows = read_rows(book, name)?;
+    if name == KNOWLEDGE_SHEET {
+        return Ok(Sheet::Knowledge(read_knowledge(name, &rows)?));
+    }
+    let Some((index, table)) = TABLES
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.sql == name)
+        .map(|(i, t)| (i, *t))
+    else {
+        return Err(unusable(
+            format!("工作表“{name}”不是本程序认识的数据表：数据包可能来自更新版本的程序，请先升级"),
+            format!("the sheet “{name}” is not a table this program knows: the bundle may come from a newer version, upgrade first"),
+        ));
+    };
+    debug_assert!(table_by_sql(name).is_some());
+    let mut problems = Problems::default();
+    let versions = read_table(table, rows, &mut problems)?;
+    Ok(Sheet::Table(index, versions, problems))
+}
+
+/// Every sheet named, read and checked, in that order. Reading the cells is most of receiving
+/// a sync bundle, and each sheet reads on its own: two threads (each with its own reader of the
+/// same bytes) take the sheets in turn, so the households sheet, by far the largest, reads
+/// beside all the others.
 ///
 /// # Errors
 ///
 /// The first error of a sheet, in sheet order; `unreadable_file` where calamine panics.
-fn read_sheets(bytes: &[u8], names: &[String]) -> Result<Vec<Rows>> {
+fn read_sheets(bytes: &[u8], names: &[String]) -> Result<Vec<Sheet>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let read_some = || -> Result<Vec<(usize, Result<Rows>)>> {
+    let read_some = || -> Result<Vec<(usize, Result<Sheet>)>> {
         crate::guard::reading(DATA_FILE, || {
             let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| Error::UnreadableSheet {
                 file: DATA_FILE.to_string(),
@@ -348,7 +368,7 @@ fn read_sheets(bytes: &[u8], names: &[String]) -> Result<Vec<Rows>> {
                 let Some(name) = names.get(i) else {
                     return Ok(out);
                 };
-                out.push((i, read_rows(&mut book, name)));
+                out.push((i, read_sheet(&mut book, name)));
             }
         })
     };
@@ -364,7 +384,7 @@ fn read_sheets(bytes: &[u8], names: &[String]) -> Result<Vec<Rows>> {
     let mut read = mine?;
     read.extend(theirs?);
     read.sort_by_key(|(i, _)| *i);
-    read.into_iter().map(|(_, rows)| rows).collect()
+    read.into_iter().map(|(_, sheet)| sheet).collect()
 }
 
 /// The non-empty rows of a sheet: (0-based row number, cells from column A).
@@ -459,6 +479,13 @@ impl Problems {
                 rule,
             });
         }
+    }
+
+    /// Adds the problems of a later sheet, as if they had been pushed here.
+    fn extend(&mut self, later: Problems) {
+        self.total += later.total;
+        let room = MAX_PROBLEMS.saturating_sub(self.list.len());
+        self.list.extend(later.list.into_iter().take(room));
     }
 
     fn into_error(self) -> Option<Error> {
