@@ -87,11 +87,19 @@ def main() -> None:
             total += keep(unpacked, dest / "crates" / f"{name}-{version}")
         debs = tmp / "debs"
         debs.mkdir()
-        download = ["apt-get", "download", *DEBIAN]
-        # apt-get checks each package against the signed archive index.
-        if subprocess.run(download, cwd=debs, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update", "-qq"], check=True)
-            subprocess.run(download, cwd=debs, check=True, capture_output=True)
+        # apt-get checks each package against the signed archive index. A package this
+        # distribution lacks is left out; the count below says whether enough remain.
+        updated = False
+        for package in DEBIAN:
+            download = ["apt-get", "download", package]
+            if subprocess.run(download, cwd=debs, capture_output=True).returncode == 0:
+                continue
+            if not updated:
+                subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+                updated = True
+                if subprocess.run(download, cwd=debs, capture_output=True).returncode == 0:
+                    continue
+            print(f"corpus: {package} is not available here, left out", file=sys.stderr)
         for deb in sorted(debs.glob("*.deb")):
             unpacked = tmp / deb.stem
             subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
