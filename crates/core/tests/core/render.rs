@@ -949,37 +949,8 @@ fn the_ods_sample_renders_with_the_look_of_the_xlsx_sample() -> TestResult {
             "{sheet}!{cell}"
         );
     }
-    let boxed = |s: Option<&calamine::Style>| {
-        s.and_then(|s| s.borders.as_ref())
-            .is_some_and(calamine::Borders::has_visible_borders)
-    };
-    let fill = |s: Option<&calamine::Style>| {
-        s.and_then(|s| s.fill.as_ref())
-            .filter(|f| f.is_visible())
-            .and_then(calamine::Fill::get_color)
-            .map(|c| c.to_argb() & 0x00FF_FFFF)
-    };
     for sheet in ["村情", p] {
-        let want = xlsx.book.worksheet_style(sheet)?;
-        let got = book.book.worksheet_style(sheet)?;
-        let (start, end) = (want.start().ok_or("no styles")?, want.end().ok_or("end")?);
-        let (mut bold_cells, mut boxed_cells) = (0, 0);
-        for row in start.0..=end.0 {
-            for col in start.1..=end.1 {
-                let (a, b) = (want.get((row, col)), got.get((row, col)));
-                let at = template::cell_a1(row, col);
-                assert_eq!(
-                    a.is_some_and(is_bold),
-                    b.is_some_and(is_bold),
-                    "{sheet}!{at}"
-                );
-                assert_eq!(boxed(a), boxed(b), "{sheet}!{at} borders");
-                assert_eq!(fill(a), fill(b), "{sheet}!{at} fill");
-                bold_cells += usize::from(a.is_some_and(is_bold));
-                boxed_cells += usize::from(boxed(a));
-            }
-        }
-        assert!(bold_cells > 3 && boxed_cells > 10, "{sheet}");
+        same_styles(&mut xlsx, &mut book, sheet, |_, _| false)?;
     }
     // An .ods keeps widths as lengths, which LibreOffice made from the .xlsx's characters with
     // the digit width of the font it found for Calibri; the return keeps their pixels. So
@@ -1111,20 +1082,7 @@ fn the_xls_sample_renders_with_the_look_of_the_xlsx_sample() -> TestResult {
     }
     let mut xlsx = Opened::new(&from_xlsx.bytes)?;
     let mut xls = Opened::new(&from_xls.bytes)?;
-    let boxed = |s: Option<&calamine::Style>| {
-        s.and_then(|s| s.borders.as_ref())
-            .is_some_and(calamine::Borders::has_visible_borders)
-    };
-    let fill = |s: Option<&calamine::Style>| {
-        s.and_then(|s| s.fill.as_ref())
-            .filter(|f| f.is_visible())
-            .and_then(calamine::Fill::get_color)
-            .map(|c| c.to_argb() & 0x00FF_FFFF)
-    };
     for sheet in ["村情", "项目与走访"] {
-        let want = xlsx.book.worksheet_style(sheet)?;
-        let got = xls.book.worksheet_style(sheet)?;
-        let (start, end) = (want.start().ok_or("no styles")?, want.end().ok_or("end")?);
         // LibreOffice gives the hidden cells of a merged range the look of its first; no one
         // sees them.
         let merges = xlsx.book.merge_cells_by_sheet_name(sheet)?;
@@ -1135,23 +1093,51 @@ fn the_xls_sample_renders_with_the_look_of_the_xlsx_sample() -> TestResult {
                     && (row, col) != m.start
             })
         };
-        let (mut bold_cells, mut boxed_cells) = (0, 0);
-        for row in start.0..=end.0 {
-            for col in (start.1..=end.1).filter(|&c| !hidden(row, c)) {
-                let (a, b) = (want.get((row, col)), got.get((row, col)));
-                let at = template::cell_a1(row, col);
-                assert_eq!(
-                    a.is_some_and(is_bold),
-                    b.is_some_and(is_bold),
-                    "{sheet}!{at}"
-                );
-                assert_eq!(boxed(a), boxed(b), "{sheet}!{at} borders");
-                assert_eq!(fill(a), fill(b), "{sheet}!{at} fill");
-                bold_cells += usize::from(a.is_some_and(is_bold));
-                boxed_cells += usize::from(boxed(a));
-            }
-        }
-        assert!(bold_cells > 3 && boxed_cells > 10, "{sheet}");
+        same_styles(&mut xlsx, &mut xls, sheet, hidden)?;
     }
+    Ok(())
+}
+
+/// Checks that `got` shows `sheet` with the bold, borders and fill of `want`, cell by cell over
+/// the styled area of `want` (but the cells `skip` names), and that the sheet has a look at all.
+fn same_styles(
+    want: &mut Opened,
+    got: &mut Opened,
+    sheet: &str,
+    skip: impl Fn(u32, u32) -> bool,
+) -> TestResult {
+    let boxed = |s: Option<&calamine::Style>| {
+        s.and_then(|s| s.borders.as_ref())
+            .is_some_and(calamine::Borders::has_visible_borders)
+    };
+    let fill = |s: Option<&calamine::Style>| {
+        s.and_then(|s| s.fill.as_ref())
+            .filter(|f| f.is_visible())
+            .and_then(calamine::Fill::get_color)
+            .map(|c| c.to_argb() & 0x00FF_FFFF)
+    };
+    let expected = want.book.worksheet_style(sheet)?;
+    let actual = got.book.worksheet_style(sheet)?;
+    let (start, end) = (
+        expected.start().ok_or("no styles")?,
+        expected.end().ok_or("end")?,
+    );
+    let (mut bold_cells, mut boxed_cells) = (0, 0);
+    for row in start.0..=end.0 {
+        for col in (start.1..=end.1).filter(|&c| !skip(row, c)) {
+            let (a, b) = (expected.get((row, col)), actual.get((row, col)));
+            let at = template::cell_a1(row, col);
+            assert_eq!(
+                a.is_some_and(is_bold),
+                b.is_some_and(is_bold),
+                "{sheet}!{at}"
+            );
+            assert_eq!(boxed(a), boxed(b), "{sheet}!{at} borders");
+            assert_eq!(fill(a), fill(b), "{sheet}!{at} fill");
+            bold_cells += usize::from(a.is_some_and(is_bold));
+            boxed_cells += usize::from(boxed(a));
+        }
+    }
+    assert!(bold_cells > 3 && boxed_cells > 10, "{sheet}");
     Ok(())
 }
