@@ -44,7 +44,7 @@
 //!   formula.
 
 use super::functions::{function, Arity};
-use super::globals::{self, Globals, SupBookKind, DELETED_SHEET, WORKBOOK_LEVEL};
+use super::globals::{self, Globals, SupBook, SupBookKind, Xti, DELETED_SHEET, WORKBOOK_LEVEL};
 use super::text;
 use super::{Budget, FormulaError};
 
@@ -503,8 +503,8 @@ impl Decoder<'_, '_> {
         (r, c, row_rel, col_rel)
     }
 
-    /// The sheet part (`Sheet1!`, `'A b:C'!`, `[1]Sheet1!`, `#REF!`) of a 3-D reference.
-    fn sheets(&self, ixti: u16) -> Result<String, FormulaError> {
+    /// The EXTERNSHEET entry `ixti` and the SupBook it points into.
+    fn xti(&self, ixti: u16) -> Result<(&Xti, &SupBook), FormulaError> {
         let xti = self
             .globals
             .xtis
@@ -515,6 +515,12 @@ impl Decoder<'_, '_> {
             .supbooks
             .get(usize::from(xti.supbook))
             .ok_or(FormulaError::BadReference)?;
+        Ok((xti, book))
+    }
+
+    /// The sheet part (`Sheet1!`, `'A b:C'!`, `[1]Sheet1!`, `#REF!`) of a 3-D reference.
+    fn sheets(&self, ixti: u16) -> Result<String, FormulaError> {
+        let (xti, book) = self.xti(ixti)?;
         if xti.first == DELETED_SHEET || xti.last == DELETED_SHEET {
             return Ok("#REF!".to_string());
         }
@@ -563,16 +569,7 @@ impl Decoder<'_, '_> {
 
     /// A PtgNameX's text and the bare name.
     fn extern_name(&self, ixti: u16, index: u16) -> Result<(String, String), FormulaError> {
-        let xti = self
-            .globals
-            .xtis
-            .get(usize::from(ixti))
-            .ok_or(FormulaError::BadReference)?;
-        let book = self
-            .globals
-            .supbooks
-            .get(usize::from(xti.supbook))
-            .ok_or(FormulaError::BadReference)?;
+        let (xti, book) = self.xti(ixti)?;
         let external = |i: u16| {
             usize::from(i)
                 .checked_sub(1)

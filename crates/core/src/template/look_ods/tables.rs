@@ -120,19 +120,12 @@ fn walk_table<R: BufRead>(
             Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
                 "table:table-column" => w.column(e, palette.as_deref_mut()),
                 "table:table-row" => {
-                    let mut repeats = 1;
-                    let mut style = None;
-                    let mut hidden = false;
-                    let mut default_cell = None;
-                    for (key, value) in attributes(e) {
-                        match key.as_str() {
-                            "table:number-rows-repeated" => repeats = count(Some(value)),
-                            "table:style-name" => style = Some(value),
-                            "table:visibility" => hidden = value == "collapse" || value == "filter",
-                            "table:default-cell-style-name" => default_cell = Some(value),
-                            _ => {}
-                        }
-                    }
+                    let Line {
+                        repeats,
+                        style,
+                        hidden,
+                        default_cell,
+                    } = Line::of(e, "table:number-rows-repeated");
                     let repeats = repeats.min(ROWS.saturating_sub(w.row));
                     let row_default = match (&mut palette, default_cell) {
                         (Some(p), Some(name)) => Some(p.id(&name)).filter(|id| *id != 0),
@@ -286,19 +279,12 @@ impl TableWalk {
 
     /// A `table:table-column` element.
     fn column(&mut self, e: &BytesStart<'_>, palette: Option<&mut Palette<'_>>) {
-        let mut repeats = 1;
-        let mut style = None;
-        let mut hidden = false;
-        let mut default_cell = None;
-        for (key, value) in attributes(e) {
-            match key.as_str() {
-                "table:number-columns-repeated" => repeats = count(Some(value)),
-                "table:style-name" => style = Some(value),
-                "table:visibility" => hidden = value == "collapse" || value == "filter",
-                "table:default-cell-style-name" => default_cell = Some(value),
-                _ => {}
-            }
-        }
+        let Line {
+            repeats,
+            style,
+            hidden,
+            default_cell,
+        } = Line::of(e, "table:number-columns-repeated");
         let repeats = repeats.min(COLUMNS.saturating_sub(self.next_col));
         if repeats == 0 {
             return;
@@ -526,6 +512,40 @@ pub(super) fn odf_cell(address: &str) -> Option<(u32, u32)> {
         return None;
     }
     Some((position(row - 1), position(col - 1)))
+}
+
+/// What a `table:table-row` or `table:table-column` says of itself.
+struct Line {
+    /// How many rows or columns it stands for.
+    repeats: u64,
+    /// Its own style (height or width).
+    style: Option<String>,
+    /// Hidden (collapsed, or filtered out).
+    hidden: bool,
+    /// The style of its cells that name none.
+    default_cell: Option<String>,
+}
+
+impl Line {
+    /// Reads a row's or column's attributes; `repeated` names its repeat count.
+    fn of(e: &BytesStart<'_>, repeated: &str) -> Line {
+        let mut line = Line {
+            repeats: 1,
+            style: None,
+            hidden: false,
+            default_cell: None,
+        };
+        for (key, value) in attributes(e) {
+            match key.as_str() {
+                k if k == repeated => line.repeats = count(Some(value)),
+                "table:style-name" => line.style = Some(value),
+                "table:visibility" => line.hidden = value == "collapse" || value == "filter",
+                "table:default-cell-style-name" => line.default_cell = Some(value),
+                _ => {}
+            }
+        }
+        line
+    }
 }
 
 #[cfg(test)]
