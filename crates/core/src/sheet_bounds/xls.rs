@@ -442,16 +442,18 @@ pub(crate) fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
         .map(u32::from_le_bytes)
 }
 
+/// A BIFF record as a stream holds it: type, length, data (for tests that build streams).
+#[cfg(test)]
+pub(crate) fn record(typ: u16, data: &[u8]) -> Vec<u8> {
+    let mut out = typ.to_le_bytes().to_vec();
+    out.extend(u16::try_from(data.len()).unwrap_or(u16::MAX).to_le_bytes());
+    out.extend(data);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-        let mut out = typ.to_le_bytes().to_vec();
-        out.extend((data.len() as u16).to_le_bytes());
-        out.extend(data);
-        out
-    }
 
     #[test]
     fn records_split_as_calamine_splits_them() {

@@ -362,13 +362,7 @@ impl<'a> Continued<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-        let mut out = typ.to_le_bytes().to_vec();
-        out.extend((data.len() as u16).to_le_bytes());
-        out.extend(data);
-        out
-    }
+    use crate::sheet_bounds::xls::record;
 
     fn bound_sheet_record(offset: u32, name: &str) -> Vec<u8> {
         let mut data = offset.to_le_bytes().to_vec();

@@ -677,12 +677,7 @@ fn the_workbook_budget_runs_out() {
 
 // --- Records -----------------------------------------------------------------------------------
 
-fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-    let mut out = typ.to_le_bytes().to_vec();
-    out.extend((data.len() as u16).to_le_bytes());
-    out.extend(data);
-    out
-}
+use crate::sheet_bounds::xls::record;
 
 fn bof(kind: u16) -> Vec<u8> {
     let mut data = vec![0x00, 0x06];

@@ -4,12 +4,7 @@ use super::sheets::sheet_look;
 use super::styles::StyleIds;
 use crate::template::look::{LookError, SheetLook};
 
-pub(super) fn record(typ: u16, data: &[u8]) -> Vec<u8> {
-    let mut out = typ.to_le_bytes().to_vec();
-    out.extend(u16::try_from(data.len()).unwrap_or(u16::MAX).to_le_bytes());
-    out.extend(data);
-    out
-}
+pub(super) use crate::sheet_bounds::xls::record;
 
 pub(super) fn words(values: &[u16]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
