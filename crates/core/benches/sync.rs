@@ -2,9 +2,9 @@
 //! to receive, against calamine alone reading the bundle's `data.xlsx`.
 //!
 //! Run with `cargo bench -p zhucun-core --bench sync`. The target: receiving the full bundle on
-//! a new laptop (verifying it, reading `data.xlsx`, planning the merge, writing every row and its
-//! audit entry in one transaction) within three times what calamine needs just to read the
-//! workbook.
+//! a new laptop (verifying it, reading `data.xlsx`, planning the merge, writing every row and the
+//! merge's audit entry in one transaction) within three times what calamine needs just to read
+//! the workbook.
 
 use std::error::Error;
 use std::io::{Cursor, Read};

@@ -1,5 +1,6 @@
 //! The one path every change of a synced record takes: it stamps `id`, `clock`, `device` and
-//! `deleted`, and writes the audit log. Nothing else writes to the record tables.
+//! `deleted`, and writes the audit log, whose first entry for the change the record names in
+//! `audit_seq` (an export finds what changed by it). Nothing else writes to the record tables.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -97,7 +98,7 @@ impl<'c> Changes<'c> {
             .map(|f| format!("{} = ?", f.column))
             .collect();
         let sql = format!(
-            "UPDATE {} SET clock = ?, device = ?, {} WHERE id = ?",
+            "UPDATE {} SET clock = ?, device = ?, audit_seq = {NEXT_AUDIT_SEQ}, {} WHERE id = ?",
             table.sql,
             sets.join(", ")
         );
@@ -135,7 +136,8 @@ impl<'c> Changes<'c> {
         let clock = self.tick();
         let n = self.conn.execute(
             &format!(
-                "UPDATE {} SET deleted = 1, clock = ?1, device = ?2 WHERE id = ?3 AND deleted = 0",
+                "UPDATE {} SET deleted = 1, clock = ?1, device = ?2, audit_seq = {NEXT_AUDIT_SEQ}
+                 WHERE id = ?3 AND deleted = 0",
                 table.sql
             ),
             [&clock, &self.device, id],
@@ -189,11 +191,16 @@ impl<'c> Changes<'c> {
     }
 }
 
-/// `INSERT INTO t (id, clock, device, deleted, columns…) VALUES (?, ?, ?, 0, ?…)`.
+/// The sequence number the audit log's next entry takes (its `INTEGER PRIMARY KEY` continues
+/// after the largest), so that a record written just before its audit entries names the first.
+pub(crate) const NEXT_AUDIT_SEQ: &str = "(SELECT coalesce(max(seq), 0) + 1 FROM audit_log)";
+
+/// `INSERT INTO t (id, clock, device, deleted, audit_seq, columns…)
+/// VALUES (?, ?, ?, 0, next, ?…)`.
 fn insert_sql(table: &Table) -> String {
     let columns: Vec<&str> = table.fields.iter().map(|f| f.column).collect();
     format!(
-        "INSERT INTO {} (id, clock, device, deleted, {}) VALUES (?, ?, ?, 0, {})",
+        "INSERT INTO {} (id, clock, device, deleted, audit_seq, {}) VALUES (?, ?, ?, 0, {NEXT_AUDIT_SEQ}, {})",
         table.sql,
         columns.join(", "),
         vec!["?"; columns.len()].join(", ")

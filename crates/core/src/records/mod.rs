@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use rusqlite::Connection;
 
+pub(crate) use change::NEXT_AUDIT_SEQ;
 pub use change::{get_row, Changes, Row};
 pub use schema::{table, Field, Kind, PeriodRule, Table, Taxon, TABLES};
 pub use value::{RecordView, Value};

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_templates.sql"),
     include_str!("migrations/0003_sync.sql"),
     include_str!("migrations/0004_returns.sql"),
+    include_str!("migrations/0005_audit_seq.sql"),
 ];
 
 /// The schema version this program writes.
@@ -62,6 +63,31 @@ mod tests {
         // Running them again is a no-op.
         migrate(&mut conn)?;
         assert_eq!(schema_version(&conn)?, LATEST_VERSION);
+        Ok(())
+    }
+
+    #[test]
+    fn records_of_an_older_database_name_their_last_audit_entry() -> Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        for sql in MIGRATIONS.iter().take(4) {
+            conn.execute_batch(sql)?;
+        }
+        conn.pragma_update(None, "user_version", 4)?;
+        // Two groups as version 4 wrote them: one added then changed, one never in the log.
+        conn.execute_batch(
+            "INSERT INTO groups (id, clock, device, name) VALUES ('g1', 'c1', 'd', '一组'),
+                                                                  ('g2', 'c2', 'd', '二组');
+             INSERT INTO audit_log (seq, at, device, table_name, record_id, action, clock) VALUES
+                 (7, 't', 'd', 'groups', 'g1', 'insert', 'c1'),
+                 (8, 't', 'd', 'households', 'g1', 'insert', 'c1'),
+                 (9, 't', 'd', 'groups', 'g1', 'update', 'c3');",
+        )?;
+        migrate(&mut conn)?;
+        let marks: Vec<(String, i64)> = conn
+            .prepare("SELECT id, audit_seq FROM groups ORDER BY id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        assert_eq!(marks, [("g1".to_string(), 9), ("g2".to_string(), 0)]);
         Ok(())
     }
 

@@ -1,7 +1,13 @@
 //! Carrying out a [`Plan`] inside the caller's transaction: versions written with the clock and
-//! device they came with (no new stamp), each in the audit log; records held back or shown
-//! again; conflicts recorded; what this device learned about its peers; the local clock moved
-//! past every clock of the bundle.
+//! device they came with (no new stamp); records held back or shown again; conflicts recorded;
+//! what this device learned about its peers; the local clock moved past every clock of the
+//! bundle.
+//!
+//! The audit log gets one entry for the merge (table `sync_received`, the bundle's id, what it
+//! did), which every record written names in `audit_seq`, and one entry for each version that
+//! replaced another (the old one whole) and each record held back or shown again. A version new
+//! here needs none: it is the row itself, named by its clock and device, and the merge's entry
+//! says when it came.
 //!
 //! Unique indexes are checked row by row, so the order matters: first everything that ends up
 //! hidden (tombstones, held records, and the records that will take a value another record is
@@ -19,14 +25,14 @@ use super::plan::{NewConflict, Plan, Visibility, Write};
 use super::state::BundleMeta;
 use super::Version;
 use crate::error::{Error, Result};
-use crate::records::Table;
+use crate::records::{Table, NEXT_AUDIT_SEQ};
 use crate::store::hlc;
 
 /// How writes appear in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
-    /// A version as another laptop made it.
-    Sync,
+    /// A version as another laptop made it, in the merge whose audit entry is `entry`.
+    Sync { entry: i64 },
     /// A version made here now (a conflict resolved by bringing a record back).
     Update,
 }
@@ -34,7 +40,7 @@ pub(crate) enum Action {
 impl Action {
     fn as_str(self) -> &'static str {
         match self {
-            Action::Sync => "sync",
+            Action::Sync { .. } => "sync",
             Action::Update => "update",
         }
     }
@@ -58,14 +64,18 @@ pub(crate) fn apply(conn: &Connection, plan: &Plan, bundle: &BundleMeta) -> Resu
 fn apply_plan(conn: &Connection, plan: &Plan, bundle: &BundleMeta) -> Result<()> {
     let at = Utc::now().to_rfc3339();
     let device = hlc::device_id(conn)?;
-    write_records(
-        conn,
-        &plan.writes,
-        &plan.visibility,
-        Action::Sync,
-        &at,
-        &device,
-    )?;
+    // A bundle that changes no record (all of it known already) leaves the audit log as it was.
+    if !(plan.writes.is_empty() && plan.visibility.is_empty()) {
+        let entry = merge_entry(conn, plan, bundle, &at)?;
+        write_records(
+            conn,
+            &plan.writes,
+            &plan.visibility,
+            Action::Sync { entry },
+            &at,
+            &device,
+        )?;
+    }
     record_conflicts(conn, &plan.conflicts, Some(&bundle.id), &at)?;
 
     // What this device learned.
@@ -111,6 +121,19 @@ fn apply_plan(conn: &Connection, plan: &Plan, bundle: &BundleMeta) -> Result<()>
     hlc::store_clock(conn, &clock)
 }
 
+/// Writes the merge's own audit entry, first, and returns its sequence number: who made the
+/// bundle, its clock, and what the merge did.
+fn merge_entry(conn: &Connection, plan: &Plan, bundle: &BundleMeta, at: &str) -> Result<i64> {
+    // Counts, flags and a device id: serializing cannot fail.
+    let report = serde_json::to_string(&plan.report).unwrap_or_default();
+    conn.prepare_cached(
+        "INSERT INTO audit_log (at, device, table_name, record_id, action, new, clock)
+         VALUES (?1, ?2, 'sync_received', ?3, 'sync', ?4, ?5)",
+    )?
+    .execute([at, &bundle.device, &bundle.id, &report, &bundle.to])?;
+    Ok(conn.last_insert_rowid())
+}
+
 /// Writes versions and visibility changes in the order unique indexes need (see the module
 /// documentation).
 ///
@@ -126,12 +149,18 @@ pub(crate) fn write_records(
     device: &str,
 ) -> Result<()> {
     conn.pragma_update(None, "defer_foreign_keys", true)?;
+    // The entry every record written names: the merge's, or the first this action writes.
+    let mark = match action {
+        Action::Sync { entry } => entry,
+        Action::Update => conn.query_row(&format!("SELECT {NEXT_AUDIT_SEQ}"), [], |r| r.get(0))?,
+    };
     let mut w = Writer {
         conn,
         sql: HashMap::new(),
         audit: Vec::new(),
         at,
         action,
+        mark,
     };
     w.put_all(writes.iter().filter(|w| !w.visible || w.two_phase), true)?;
     for v in visibility.iter().filter(|v| !v.shown) {
@@ -188,6 +217,8 @@ struct Writer<'c> {
     audit: Vec<AuditRow>,
     at: &'c str,
     action: Action,
+    /// The `audit_seq` of every record written.
+    mark: i64,
 }
 
 impl Writer<'_> {
@@ -196,14 +227,15 @@ impl Writer<'_> {
             .entry((table.sql, rows, new))
             .or_insert_with(|| {
                 let columns: Vec<&str> = table.fields.iter().map(|f| f.column).collect();
-                let one = format!("({})", vec!["?"; 4 + columns.len()].join(", "));
+                let one = format!("({})", vec!["?"; 5 + columns.len()].join(", "));
                 // Records new here are inserted; known ones replaced whole.
                 let upsert = if new {
                     String::new()
                 } else {
                     format!(
                         " ON CONFLICT (id) DO UPDATE SET clock = excluded.clock,
-                          device = excluded.device, deleted = excluded.deleted, {}",
+                          device = excluded.device, deleted = excluded.deleted,
+                          audit_seq = excluded.audit_seq, {}",
                         columns
                             .iter()
                             .map(|c| format!("{c} = excluded.{c}"))
@@ -212,7 +244,8 @@ impl Writer<'_> {
                     )
                 };
                 format!(
-                    "INSERT INTO {t} (id, clock, device, deleted, {cols}) VALUES {values}{upsert}",
+                    "INSERT INTO {t} (id, clock, device, deleted, audit_seq, {cols})
+                     VALUES {values}{upsert}",
                     t = table.sql,
                     cols = columns.join(", "),
                     values = vec![one; rows].join(", "),
@@ -249,7 +282,7 @@ impl Writer<'_> {
             let new = rows.first().is_some_and(|w| w.old.is_none());
             let sql = writer.upsert_sql(table, rows.len(), new);
             let mut params: Vec<ToSqlOutput<'_>> =
-                Vec::with_capacity(rows.len() * (4 + table.fields.len()));
+                Vec::with_capacity(rows.len() * (5 + table.fields.len()));
             for (w, clock) in rows.iter().zip(clocks) {
                 let v = &w.version;
                 params.push(ToSqlOutput::Borrowed(ValueRef::Text(v.id.as_bytes())));
@@ -258,6 +291,7 @@ impl Writer<'_> {
                 params.push(ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(
                     hidden || v.deleted,
                 ))));
+                params.push(ToSqlOutput::Borrowed(ValueRef::Integer(writer.mark)));
                 params.extend(
                     v.values
                         .iter()
@@ -283,6 +317,11 @@ impl Writer<'_> {
             if w.held() != was_held {
                 hold_marker(self.conn, table, &v.id, w.held())?;
             }
+            let merged = matches!(self.action, Action::Sync { .. });
+            if merged && w.old.is_none() {
+                // New here: the merge's entry covers it (see the module documentation).
+                continue;
+            }
             self.push_audit(AuditRow {
                 device: v.device().to_string(),
                 table: table.sql,
@@ -293,7 +332,7 @@ impl Writer<'_> {
                 // A merged version is the row itself, named by its clock, until a later change
                 // replaces it, and that change's entry keeps it as `old`; a version made here
                 // (a conflict settled) is written out, as `Changes` writes its own.
-                new: (self.action == Action::Update).then(|| v.audit_json()),
+                new: (!merged).then(|| v.audit_json()),
                 clock,
             })?;
         }
@@ -304,10 +343,10 @@ impl Writer<'_> {
     fn set_held(&mut self, v: &Version, held: bool, device: &str) -> Result<()> {
         self.conn
             .prepare_cached(&format!(
-                "UPDATE {} SET deleted = ?1 WHERE id = ?2",
+                "UPDATE {} SET deleted = ?1, audit_seq = ?3 WHERE id = ?2",
                 v.table.sql
             ))?
-            .execute(rusqlite::params![held, v.id])
+            .execute(rusqlite::params![held, v.id, self.mark])
             .map_err(|e| refused(v.table, &v.id, e))?;
         hold_marker(self.conn, v.table, &v.id, held)?;
         let (old, new) = if held { ("0", "1") } else { ("1", "0") };

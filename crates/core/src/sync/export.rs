@@ -11,7 +11,6 @@ use super::sheet::{DataWriter, TableSheet, DATA_FILE};
 use super::state;
 use crate::bundle::{self, Manifest, NewBundle, SyncRange, VillageRef};
 use crate::error::{Error, Result};
-use crate::records::schema::table_by_sql;
 use crate::records::{table, Kind, Table, Value, TABLES};
 use crate::store::hlc;
 use crate::types::DivisionCode;
@@ -118,20 +117,19 @@ pub fn export_bundle(
     Ok(manifest)
 }
 
-/// The records changed after audit sequence number `since`, by table, with every record they
-/// refer to (a household its group, a payment its funding line and that line's intervention):
-/// a bundle then never holds a child without its parent, whatever its receiver lacks.
+/// The records changed after audit sequence number `since` (each names the audit entry of its
+/// latest change in `audit_seq`), by table, with every record they refer to (a household its
+/// group, a payment its funding line and that line's intervention): a bundle then never holds a
+/// child without its parent, whatever its receiver lacks.
 fn changed_ids(conn: &Connection, since: i64) -> Result<HashMap<&'static str, BTreeSet<String>>> {
     let mut ids: HashMap<&'static str, BTreeSet<String>> = HashMap::new();
-    let mut stmt =
-        conn.prepare("SELECT DISTINCT table_name, record_id FROM audit_log WHERE seq > ?1")?;
-    let rows = stmt.query_map([since], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-    })?;
-    for row in rows {
-        let (name, id) = row?;
-        if let Some(t) = table_by_sql(&name) {
-            ids.entry(t.sql).or_default().insert(id);
+    for t in TABLES {
+        let mut stmt = conn.prepare(&format!("SELECT id FROM {} WHERE audit_seq > ?1", t.sql))?;
+        let changed = stmt
+            .query_map([since], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<BTreeSet<String>>>()?;
+        if !changed.is_empty() {
+            ids.insert(t.sql, changed);
         }
     }
     // Children first, so a parent found here brings its own parents in turn.

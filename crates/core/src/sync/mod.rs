@@ -22,11 +22,13 @@
 //! two different versions never share one). For each incoming row: an unknown id is inserted; a
 //! known one is replaced when the incoming clock is newer and kept when it is older or equal.
 //! Tombstones (`deleted = 1`) win and lose the same way. Rows are written with the clock and
-//! device they came with (never stamped anew), and each write is in the audit log as action
-//! `sync`, with the author's device and the version's clock, and the version it replaced in
-//! `old` (the new version is the row itself, named by its clock, until a later change replaces
-//! it and keeps it as `old` in turn: a full bundle's thousands of rows are not written twice).
-//! Records held back or shown again are in the audit log too (field `held`). After the merge
+//! device they came with (never stamped anew). The audit log gets one entry for the merge
+//! (action `sync`, table `sync_received`, the bundle's id and device, what the merge did), which
+//! every record written names in `audit_seq`; and an entry for each version that replaced one
+//! here, with the author's device, the version's clock and the version replaced in `old`. The
+//! new version is the row itself, named by its clock, until a later change replaces it and keeps
+//! it as `old` in turn: a full bundle's thousands of rows are not written twice. Records held
+//! back or shown again are in the audit log too (field `held`). After the merge
 //! the local clock is ahead of every clock the bundle held, and the whole merge is one
 //! transaction: killed at any moment, the database holds all of it or none of it.
 //!
@@ -51,9 +53,9 @@
 //! We do not know which laptop a bundle on a USB stick will reach, so a bundle holds the records
 //! changed since the oldest state of ours that any peer we have heard from has confirmed
 //! having (the `knows_us` a peer's bundle carries) — "changed since the last bundle that peer
-//! has", taken over every peer. Changes are found through the audit log's sequence numbers,
-//! which cover local edits and records received from others alike, so a laptop passes on what it
-//! learned from a third one. Before every peer we have heard from has confirmed something of
+//! has", taken over every peer. Changes are found through the audit log's sequence numbers: each
+//! record names the entry of its latest change (`audit_seq`), a local edit's or the merge's that
+//! brought it, so a laptop passes on what it learned from a third one. Before every peer we have heard from has confirmed something of
 //! ours (and always with `--full`) the bundle holds every record, tombstones included. A bundle
 //! that was never delivered therefore costs nothing: the next one still holds its changes. A
 //! bundle also holds the current version of every record its rows refer to (a household's

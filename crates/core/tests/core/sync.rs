@@ -631,13 +631,46 @@ fn edits_and_deletions_travel_and_only_changes_are_sent() -> TestResult {
             .collect::<Vec<_>>(),
         ["一组", "二组"]
     );
-    // Each merged row is in the receiver's audit log, as the other laptop made it.
-    let synced: i64 = team.laptops[1].conn.query_row(
-        "SELECT count(*) FROM audit_log WHERE action = 'sync'",
-        [],
-        |r| r.get(0),
-    )?;
-    assert!(synced > 2 + 3, "{synced}");
+    // The receiver's audit log: an entry for each merge, naming its bundle, which the records
+    // it wrote name in turn; and the versions it replaced, kept whole.
+    let conn = &team.laptops[1].conn;
+    let merges: Vec<String> = conn
+        .prepare(
+            "SELECT record_id FROM audit_log
+             WHERE action = 'sync' AND table_name = 'sync_received' ORDER BY seq",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    // The village from laptop 0's full bundle, the three groups, the two changes.
+    assert_eq!(merges.len(), 3, "{merges:?}");
+    assert_eq!(merges[2], manifest.id.to_string());
+    let by_merge: Vec<(String, String)> = conn
+        .prepare(
+            "SELECT g.name, a.record_id FROM groups g JOIN audit_log a ON a.seq = g.audit_seq
+             ORDER BY g.name",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(
+        by_merge,
+        [
+            ("一组".to_string(), merges[1].clone()),
+            ("三组".to_string(), merges[2].clone()),
+            ("二组".to_string(), merges[2].clone()),
+        ]
+    );
+    let replaced: Vec<String> = conn
+        .prepare(
+            "SELECT old FROM audit_log WHERE action = 'sync' AND table_name = 'groups'
+             ORDER BY seq",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    assert_eq!(replaced.len(), 2, "{replaced:?}");
+    assert!(
+        replaced.iter().all(|old| old.contains("\"name\":\"")),
+        "{replaced:?}"
+    );
     Ok(())
 }
 
