@@ -52,7 +52,7 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 
 use crate::sheet_bounds::cfb::workbook_stream;
-use crate::sheet_bounds::xls::{u16_at, Next, Records};
+use crate::sheet_bounds::xls::{u16_at, Next, SheetWalk};
 
 use globals::Globals;
 use ptg::Origin;
@@ -233,27 +233,14 @@ fn sheet_formulas(records: &[u8], globals: &Globals, budget: &mut Budget) -> Vec
         .collect()
 }
 
-/// Walks a sheet substream as calamine does: from its BOF to its EOF, skipping nested
-/// substreams (embedded charts), stopping where a record runs past the stream.
+/// The formula records of a sheet substream, walked as calamine walks it ([`SheetWalk`]),
+/// stopping where a record runs past the stream.
 fn sheet_records(stream: &[u8]) -> SheetRecords<'_> {
     let mut out = SheetRecords::default();
-    let mut seen_bof = false;
-    let mut depth = 0usize;
-    let mut records = Records::new(stream);
+    let mut records = SheetWalk::new(stream);
     while let Next::Record(r) = records.next() {
-        if depth > 0 {
-            match r.typ {
-                0x0809 => depth += 1,
-                0x000A => depth -= 1,
-                _ => {}
-            }
-            continue;
-        }
         let first_cell = || Some((u16_at(r.data, 0)?, u16::from(*r.data.get(4)?)));
         match r.typ {
-            0x0809 if seen_bof => depth += 1,
-            0x0809 => seen_bof = true,
-            0x000A => break,
             0x0006 => {
                 if let (Some(row), Some(col)) = (u16_at(r.data, 0), u16_at(r.data, 2)) {
                     out.formulas

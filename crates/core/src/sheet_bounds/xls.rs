@@ -105,26 +105,14 @@ fn sheet(limits: &mut Limits<'_>, name: &str, stream: &[u8], shared: &[u64]) -> 
     // Entries of calamine's two cell lists.
     let mut listed: u64 = 0;
     let mut formula_pos = (0u32, 0u32);
-    let mut seen_bof = false;
-    let mut depth = 0usize;
-    let mut records = Records::new(stream);
+    let mut records = SheetWalk::new(stream);
     loop {
         let r = match records.next() {
             Next::Record(r) => r,
             Next::End => break,
             Next::Broken => return Err(limits.damaged()),
         };
-        if depth > 0 {
-            match r.typ {
-                0x0809 => depth += 1,
-                0x000A => depth -= 1,
-                _ => {}
-            }
-            continue;
-        }
         match r.typ {
-            0x0809 if seen_bof => depth += 1,
-            0x0809 => seen_bof = true,
             0x0200 => {
                 if let Some((rows, cols)) = dimensions(r.data) {
                     let reserved = rows.saturating_mul(cols);
@@ -180,7 +168,6 @@ fn sheet(limits: &mut Limits<'_>, name: &str, stream: &[u8], shared: &[u64]) -> 
                     listed += 2;
                 }
             }
-            0x000A => break,
             _ => {}
         }
         if limits.kept_cells.saturating_add(listed) > MAX_DENSE_CELLS {
@@ -193,7 +180,7 @@ fn sheet(limits: &mut Limits<'_>, name: &str, stream: &[u8], shared: &[u64]) -> 
         return Err(limits.too_wide(name, spanned.rows(), spanned.cols()));
     }
     limits.kept_cells += kept;
-    Ok(records.read)
+    Ok(records.read())
 }
 
 /// A cell record's row and column.
@@ -428,6 +415,56 @@ impl<'a> Records<'a> {
     }
 }
 
+/// BOF, the record that opens a substream (workbook globals, a sheet, an embedded chart).
+const BOF: u16 = 0x0809;
+/// EOF, the record that closes one.
+const EOF: u16 = 0x000A;
+
+/// The records of one sheet substream as calamine walks them: its own BOF first (when the
+/// stream starts with one), up to its EOF, with the substreams nested in it (embedded charts,
+/// BOF to EOF of their own) skipped.
+pub(crate) struct SheetWalk<'a> {
+    records: Records<'a>,
+    seen_bof: bool,
+    depth: usize,
+}
+
+impl<'a> SheetWalk<'a> {
+    pub(crate) fn new(stream: &'a [u8]) -> Self {
+        SheetWalk {
+            records: Records::new(stream),
+            seen_bof: false,
+            depth: 0,
+        }
+    }
+
+    /// The sheet's next record; `End` at its EOF (or where the stream ends).
+    pub(crate) fn next(&mut self) -> Next<'a> {
+        loop {
+            let r = match self.records.next() {
+                Next::Record(r) => r,
+                other => return other,
+            };
+            match (r.typ, self.depth) {
+                (BOF, _) if self.seen_bof => self.depth += 1,
+                (BOF, _) => {
+                    self.seen_bof = true;
+                    return Next::Record(r);
+                }
+                (EOF, 0) => return Next::End,
+                (EOF, _) => self.depth -= 1,
+                (_, 0) => return Next::Record(r),
+                _ => {}
+            }
+        }
+    }
+
+    /// Bytes of the stream walked so far, skipped substreams and the EOF included.
+    pub(crate) fn read(&self) -> usize {
+        self.records.read
+    }
+}
+
 pub(crate) fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
     bytes
         .get(at..at + 2)
@@ -481,6 +518,46 @@ mod tests {
         short.truncate(10);
         assert!(matches!(Records::new(&short).next(), Next::Broken));
         assert!(matches!(Records::new(&[1, 2]).next(), Next::Broken));
+    }
+
+    #[test]
+    fn a_sheet_walk_skips_nested_substreams_and_stops_at_its_eof() {
+        let mut stream = record(BOF, &[0, 6, 0x10, 0]);
+        stream.extend(record(0x0203, &[1; 14]));
+        // An embedded chart, with a chart of its own inside.
+        for typ in [BOF, 0x0203, BOF, EOF, 0x0204, EOF] {
+            stream.extend(record(typ, &[2; 4]));
+        }
+        stream.extend(record(0x0206, &[3; 20]));
+        stream.extend(record(EOF, &[]));
+        let sheet_len = stream.len();
+        stream.extend(record(0x0203, &[4; 14]));
+
+        let mut walk = SheetWalk::new(&stream);
+        let mut seen = Vec::new();
+        while let Next::Record(r) = walk.next() {
+            seen.push((r.typ, r.data.first().copied()));
+        }
+        assert_eq!(seen, [(BOF, Some(0)), (0x0203, Some(1)), (0x0206, Some(3))]);
+        assert_eq!(walk.read(), sheet_len);
+
+        // A stream that does not start with a BOF: the records before it are the sheet's, and
+        // the first BOF is the sheet's own, as calamine takes them.
+        let mut headless = record(0x0203, &[1; 14]);
+        headless.extend(record(BOF, &[]));
+        headless.extend(record(0x0203, &[2; 14]));
+        headless.extend(record(EOF, &[]));
+        let mut walk = SheetWalk::new(&headless);
+        assert!(matches!(
+            walk.next(),
+            Next::Record(Record { typ: 0x0203, .. })
+        ));
+        assert!(matches!(walk.next(), Next::Record(Record { typ: BOF, .. })));
+        assert!(matches!(
+            walk.next(),
+            Next::Record(Record { typ: 0x0203, .. })
+        ));
+        assert!(matches!(walk.next(), Next::End));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::styles::StyleIds;
 use super::LAST_COL;
-use crate::sheet_bounds::xls::{u16_at, Next, Record, Records};
+use crate::sheet_bounds::xls::{u16_at, Next, Record, SheetWalk};
 use crate::template::look::{ColumnLook, LookError, RowLook, SheetLook, MAX_STYLED_CELLS};
 
 /// The most column ranges and rows kept per sheet.
@@ -22,8 +22,7 @@ pub(super) fn sheet_look(
         ..SheetLook::default()
     };
     let mut page = Page::default();
-    let mut records = Records::new(stream);
-    let mut depth = 0usize;
+    let mut records = SheetWalk::new(stream);
     let mut first = true;
     loop {
         let r = match records.next() {
@@ -31,44 +30,24 @@ pub(super) fn sheet_look(
             Next::End => break,
             Next::Broken => return Err(LookError("a record of a sheet is cut short".into())),
         };
-        *walked = walked.saturating_add(record_size(&r));
         if first {
             first = false;
             // BOF: 0x0010 is a worksheet (MS-XLS BOF, `dt`).
             if r.typ != 0x0809 || u16_at(r.data, 2) != Some(0x0010) {
+                *walked = walked.saturating_add(records.read());
                 return Ok(None);
             }
             continue;
         }
-        // Charts embedded in the sheet are substreams of their own, BOF to EOF.
-        match (r.typ, depth) {
-            (0x0809, _) => {
-                depth += 1;
-                continue;
-            }
-            (0x000A, 0) => break,
-            (0x000A, _) => {
-                depth -= 1;
-                continue;
-            }
-            (_, 0) => {}
-            _ => continue,
-        }
         sheet_record(&r, ids, &mut look, &mut page);
     }
+    *walked = walked.saturating_add(records.read());
     page.finish(&mut look);
     look.cells.sort_by_key(|&(r, c, _)| (r, c));
     look.cells.dedup_by_key(|&mut (r, c, _)| (r, c));
     look.rows.sort_by_key(|r| r.row);
     look.rows.dedup_by_key(|r| r.row);
     Ok(Some(look))
-}
-
-/// The bytes a record takes in the stream, with its CONTINUE records.
-fn record_size(r: &Record<'_>) -> usize {
-    r.cont
-        .iter()
-        .fold(4 + r.data.len(), |n, c| n.saturating_add(4 + c.len()))
 }
 
 /// What several records of a sheet say together, settled at its EOF.
