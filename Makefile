@@ -30,7 +30,7 @@ help:
 	@echo "make run    install what is missing, build, and open the app"
 	@echo "make test   install what is missing and run every check and test"
 	@echo "make bench  run the benchmarks"
-	@echo "make fuzz   fuzz the bundle reader and template import (FUZZ_SECONDS per target, default 600)"
+	@echo "make fuzz   fuzz the bundle reader, template import and sync merge (FUZZ_SECONDS per target, default 600)"
 
 # Installs the Debian packages named in $(1) that dpkg does not report as installed.
 define apt_install
@@ -93,11 +93,16 @@ bench: deps-run
 	cargo bench -p zhucun-core
 
 # Fuzzing is not part of `make test`: it runs for minutes. cargo-fuzz needs nightly flags,
-# which RUSTC_BOOTSTRAP allows on the stable toolchain; it builds into fuzz/target.
+# which RUSTC_BOOTSTRAP allows on the stable toolchain; it builds into fuzz/target. sync_merge
+# needs long inputs from the start (several bundles of several rows) and merges take a while.
 FUZZ_SECONDS ?= 600
 fuzz: deps-run
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	for target in archive bundle_reader template_file; do \
+	for target in archive bundle_reader template_file sync_merge; do \
+	  case $$target in \
+	    sync_merge) more="-timeout=20 -len_control=0 -max_len=2048";; \
+	    *) more="-timeout=10";; \
+	  esac; \
 	  env -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 cargo fuzz run $$target -- \
-	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 || exit 1; \
+	    -max_total_time=$(FUZZ_SECONDS) $$more || exit 1; \
 	done

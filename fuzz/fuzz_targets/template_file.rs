@@ -32,5 +32,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let out = dir.path().join("return.xlsx");
-    let _ = template::render(&parsed, bytes, &data, &RenderStamp::from_data(&data, period), &out);
+    let _ = template::render(
+        &parsed,
+        bytes,
+        &data,
+        &RenderStamp::from_data(&data, period),
+        &out,
+    );
 });

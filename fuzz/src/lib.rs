@@ -8,6 +8,11 @@
 //! fuzzer's choosing, a manifest made of fields that are each either right or anything else,
 //! and a signature made here by a trusted or unknown key and then, maybe, damaged — so that
 //! steps 2 to 4 are reached as often as step 1.
+//!
+//! The `sync_merge` target ([`sync_merge`]) goes past step 4: sync bundles signed by a trusted
+//! laptop, holding demo rows changed at the fuzzer's choice, merged one after another.
+
+pub mod sync_merge;
 
 use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
