@@ -29,6 +29,8 @@ pub(crate) enum Prepared {
 pub(crate) struct PreparedPlan {
     pub(crate) plan: Plan,
     pub(crate) bundle: BundleMeta,
+    /// The village the manifest names, which this database is (or becomes).
+    pub(crate) village: DivisionCode,
 }
 
 /// What the database keeps of a received bundle.
@@ -75,6 +77,12 @@ pub(crate) fn prepare(
         return Err(refuse(
             "同步数据包的清单缺少 sync".to_string(),
             "the sync bundle's manifest has no sync range".to_string(),
+        ));
+    };
+    let Some(village) = manifest.village.as_ref().map(|v| v.code.clone()) else {
+        return Err(refuse(
+            "同步数据包的清单缺少 village".to_string(),
+            "the sync bundle's manifest names no village".to_string(),
         ));
     };
     let to = manifest_clock("to", &range.to, &range.device)?;
@@ -143,6 +151,7 @@ pub(crate) fn prepare(
     let plan = plan::plan(&local, incoming)?;
     Ok(Prepared::Plan(Box::new(PreparedPlan {
         plan,
+        village,
         bundle: BundleMeta {
             id,
             device: range.device.clone(),
@@ -159,7 +168,23 @@ pub(crate) fn prepare(
 ///
 /// `conflict` when SQLite refuses a row (naming it); `database`.
 pub(crate) fn apply_bundle(conn: &Connection, prepared: &PreparedPlan) -> Result<()> {
-    apply::apply(conn, &prepared.plan, &prepared.bundle)
+    apply::apply(conn, &prepared.plan, &prepared.bundle)?;
+    village_kept(conn, &prepared.village)
+}
+
+/// Refuses a merge that leaves the database without the village its bundle named: one whose
+/// rows delete the village record, or give it another code. Every record hangs off the village,
+/// and step 3 takes a sync bundle only for this database's village, so after such a merge no
+/// bundle of the team could be received again. Checked on the merged state, inside the
+/// transaction, whatever the rows did.
+fn village_kept(conn: &Connection, village: &DivisionCode) -> Result<()> {
+    if crate::bundle::local_village(conn)?.as_ref() == Some(village) {
+        return Ok(());
+    }
+    Err(refuse(
+        format!("这个同步数据包会使本机不再有村 {village} 的资料（删除村的记录，或改动村代码），因此不能合并"),
+        format!("this sync bundle would leave this database without the village {village} (its rows delete the village's record or change its code), so it cannot be merged"),
+    ))
 }
 
 /// The columns read for a record: id, clock, stored deleted, held, then the fields.

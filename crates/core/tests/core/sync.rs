@@ -1012,6 +1012,19 @@ fn hand_made(
         sheet.write_string(r, cell("group_id"), *group)?;
     }
     let data = book.save_to_buffer()?;
+    hand_signed(team, from, &data, households.len(), &at)
+}
+
+/// A sync bundle of laptop `from`'s village holding `data` (`rows` record rows), signed by it
+/// with `to` (a clock of its device) as its clock.
+fn hand_signed(
+    team: &mut Team,
+    from: usize,
+    data: &[u8],
+    rows: usize,
+    to: &str,
+) -> TestResult<Vec<u8>> {
+    let laptop = &team.laptops[from];
     team.made += 1;
     let out = team.dir.join(format!("hand{}.zip", team.made));
     bundle::write(
@@ -1025,16 +1038,70 @@ fn hand_made(
             period: None,
             template: None,
             sync: Some(SyncRange {
-                device,
+                device: store::hlc::device_id(&laptop.conn)?,
                 from: String::new(),
-                to: at,
-                rows: households.len() as u64,
+                to: to.to_string(),
+                rows: rows as u64,
             }),
         },
-        &[("data.xlsx", data.as_slice())],
+        &[("data.xlsx", data)],
         &keys::signer(&laptop.keys)?,
     )?;
     Ok(std::fs::read(out)?)
+}
+
+#[test]
+fn a_bundle_that_would_take_the_village_away_is_refused() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let keys = team_keys(dir.path(), 2)?;
+    let mut team = Team::new(dir.path(), &keys, false)?;
+    let laptop = &team.laptops[0];
+    let device = store::hlc::device_id(&laptop.conn)?;
+    let id: String = laptop
+        .conn
+        .query_row("SELECT id FROM village", [], |r| r.get(0))?;
+    let before = snapshot(&team.laptops[1].conn)?;
+    // The village's record, newer, deleted; then given another code.
+    for (deleted, code) in [(1.0, CODE), (0.0, "513433100202")] {
+        later();
+        let at = Clock::new(chrono::Utc::now().timestamp_millis(), 0, &device).to_string();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("village")?;
+        let mut header = vec!["id", "clock", "device", "deleted"];
+        header.extend(schema::VILLAGE.fields.iter().map(|f| f.column));
+        for (c, name) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, *name)?;
+        }
+        let cell = |name: &str| header.iter().position(|h| *h == name).unwrap_or(0) as u16;
+        sheet.write_string(1, 0, &id)?;
+        sheet.write_string(1, 1, &at)?;
+        sheet.write_string(1, 2, &device)?;
+        sheet.write_number(1, 3, deleted)?;
+        sheet.write_string(1, cell("code"), code)?;
+        sheet.write_string(1, cell("name"), "青岗村")?;
+        let data = book.save_to_buffer()?;
+        let bytes = hand_signed(&mut team, 0, &data, 1, &at)?;
+        let err = team
+            .receive(1, &bytes)
+            .err()
+            .ok_or("the village was taken away")?;
+        let Error::BundleRefused {
+            step: 5,
+            reason: BundleProblem::NotApplied { code: why, zh, .. },
+        } = &err
+        else {
+            return Err(format!("{err:?}").into());
+        };
+        assert_eq!(why, "conflict");
+        assert!(zh.contains(CODE) && zh.contains("村"), "{zh}");
+        assert_eq!(snapshot(&team.laptops[1].conn)?, before);
+    }
+    // The team goes on as before.
+    records::add(team.conn(0), &schema::GROUP, &pairs(&[("name", "一组")]))?;
+    team.sync(0, 1)?;
+    assert_eq!(live(&team.laptops[0].conn)?, live(&team.laptops[1].conn)?);
+    Ok(())
 }
 
 #[test]
