@@ -10,5 +10,5 @@ fuzz_target!(|input: SyncInput| {
     // As in `template_file`: only panics nothing catches are crashes.
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(zhucun_core::install_panic_hook);
-    sync_world().run(&input);
+    let _ = sync_world().run(&input);
 });

@@ -80,7 +80,8 @@ pub struct RowPick {
     pub row: u16,
     /// Another record id, out of 256: rows of one bundle or of several then meet.
     pub id: Option<u8>,
-    /// (wall milliseconds past a base, counter, device): another version.
+    /// (wall milliseconds past a base, counter, device) of the version; none: the first clock
+    /// of the first device.
     pub clock: Option<(u16, u8, u8)>,
     pub deleted: Option<bool>,
     pub edit: Option<(u8, CellEdit)>,
@@ -202,10 +203,12 @@ impl SyncWorld {
         if let Some(n) = pick.id.filter(|_| record) {
             cells[0] = Data::String(own_id(n));
         }
-        if let Some((millis, counter, device)) = pick.clock.filter(|_| record) {
-            let text = clock(millis, counter, device);
+        if record {
+            // Every row gets a clock of the input's: the demo's own are of the moment the world
+            // was made, so they would order differently from one run to the next.
+            let (millis, counter, device) = pick.clock.unwrap_or_default();
+            cells[1] = Data::String(clock(millis, counter, device));
             cells[2] = Data::String(DEVICES[usize::from(device) % DEVICES.len()].to_string());
-            cells[1] = Data::String(text);
         }
         if let Some(deleted) = pick.deleted.filter(|_| record) {
             cells[3] = Data::Float(f64::from(u8::from(deleted)));
@@ -287,8 +290,10 @@ impl SyncWorld {
     }
 
     /// Receives every bundle of `input` on a new laptop, checking what must hold (see the
-    /// module documentation); panics where it does not.
-    pub fn run(&self, input: &SyncInput) {
+    /// module documentation); panics where it does not. Returns what each bundle did, in a
+    /// word or two (for `corpus_report`).
+    pub fn run(&self, input: &SyncInput) -> Vec<String> {
+        let mut outcomes = Vec::new();
         let conn = store::open_in_memory().expect("a database");
         if input.village_first {
             bundle::receive_bytes(&conn, &self.receiver_keys, &self.village_bundle)
@@ -301,7 +306,8 @@ impl SyncWorld {
             let before = snapshot(&conn);
             match bundle::receive_bytes(&conn, &self.receiver_keys, &bytes) {
                 Err(e) => {
-                    let _ = (e.message(zhucun_core::Lang::Zh), e.code());
+                    let _ = e.message(zhucun_core::Lang::Zh);
+                    outcomes.push(refusal(&e));
                     assert_eq!(
                         snapshot(&conn),
                         before,
@@ -309,7 +315,10 @@ impl SyncWorld {
                     );
                 }
                 Ok(received) => {
-                    assert!(matches!(received.applied, Applied::Sync(_)));
+                    let Applied::Sync(report) = received.applied else {
+                        panic!("not a sync");
+                    };
+                    outcomes.push(applied(&report));
                     let check: String = conn
                         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
                         .expect("integrity_check");
@@ -335,6 +344,42 @@ impl SyncWorld {
                 }
             }
         }
+        outcomes
+    }
+}
+
+/// What an applied merge did: the report's counts that are not zero.
+fn applied(report: &sync::SyncReport) -> String {
+    let counts = [
+        ("inserted", report.inserted),
+        ("replaced", report.replaced),
+        ("kept", report.kept),
+        ("unchanged", report.unchanged),
+        ("conflicts", report.conflicts),
+        ("held", report.held),
+        ("released", report.released),
+    ];
+    let did: Vec<&str> = counts
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(what, _)| *what)
+        .collect();
+    format!("applied: {}", did.join(" + "))
+}
+
+/// Why a bundle was refused: its error code, and for step 5 the code of what refused it.
+fn refusal(e: &zhucun_core::Error) -> String {
+    match e {
+        zhucun_core::Error::BundleRefused {
+            step,
+            reason: bundle::BundleProblem::NotApplied { code, .. },
+        } => format!("refused at step {step}: {code}"),
+        zhucun_core::Error::BundleRefused { step, reason } => {
+            let debug = format!("{reason:?}");
+            let variant = debug.split([' ', '(', '{']).next().unwrap_or_default();
+            format!("refused at step {step}: {variant}")
+        }
+        other => format!("refused: {}", other.code()),
     }
 }
 
