@@ -99,6 +99,41 @@ pub enum CellEdit {
     OwnId(u8),
 }
 
+/// Gives the demo's records ids of their place (the demo's own are UUID v7, of the moment the
+/// world was made), references following, and makes the knowledge sheet one row per device of
+/// [`DEVICES`]: an input then merges the same way in every run.
+fn same_every_run(pool: &mut [PoolSheet]) {
+    let mut ids = std::collections::HashMap::new();
+    for sheet in pool.iter().filter(|s| s.name != sync::KNOWLEDGE_SHEET) {
+        for row in &sheet.rows {
+            if let Some(Data::String(id)) = row.first() {
+                let n = ids.len();
+                ids.insert(id.clone(), format!("0190a002-0000-7000-8000-{n:012x}"));
+            }
+        }
+    }
+    for sheet in pool.iter_mut() {
+        if sheet.name == sync::KNOWLEDGE_SHEET {
+            sheet.rows = (0..DEVICES.len())
+                .map(|d| {
+                    vec![
+                        Data::String(DEVICES[d].to_string()),
+                        Data::String(clock(1_000, 0, d as u8)),
+                    ]
+                })
+                .collect();
+            continue;
+        }
+        for cell in sheet.rows.iter_mut().flatten() {
+            if let Data::String(text) = cell {
+                if let Some(id) = ids.get(text.as_str()) {
+                    *text = id.clone();
+                }
+            }
+        }
+    }
+}
+
 fn own_id(n: u8) -> String {
     format!("0190a001-0000-7000-8000-{n:012x}")
 }
@@ -135,7 +170,7 @@ impl SyncWorld {
             .read_to_end(&mut data)
             .expect("data.xlsx read");
         let mut book = Xlsx::new(Cursor::new(data)).expect("an xlsx");
-        let pool = book
+        let mut pool: Vec<PoolSheet> = book
             .sheet_names()
             .into_iter()
             .map(|name| {
@@ -149,6 +184,7 @@ impl SyncWorld {
                 }
             })
             .collect();
+        same_every_run(&mut pool);
         let mut world = SyncWorld {
             out: dir.path().join("bundle.zip"),
             _dir: dir,
@@ -200,18 +236,17 @@ impl SyncWorld {
         cells.resize(sheet.header.len(), Data::Empty);
         // The knowledge sheet (device, clock) has no record columns to change.
         let record = sheet.name != sync::KNOWLEDGE_SHEET && cells.len() >= 4;
-        if let Some(n) = pick.id.filter(|_| record) {
-            cells[0] = Data::String(own_id(n));
-        }
         if record {
-            // Every row gets a clock of the input's: the demo's own are of the moment the world
-            // was made, so they would order differently from one run to the next.
+            if let Some(n) = pick.id {
+                cells[0] = Data::String(own_id(n));
+            }
+            // Every row gets a clock of the input's (see `same_every_run`).
             let (millis, counter, device) = pick.clock.unwrap_or_default();
             cells[1] = Data::String(clock(millis, counter, device));
             cells[2] = Data::String(DEVICES[usize::from(device) % DEVICES.len()].to_string());
-        }
-        if let Some(deleted) = pick.deleted.filter(|_| record) {
-            cells[3] = Data::Float(f64::from(u8::from(deleted)));
+            if let Some(deleted) = pick.deleted {
+                cells[3] = Data::Float(f64::from(u8::from(deleted)));
+            }
         }
         if let Some((column, edit)) = pick.edit.as_ref().filter(|_| !cells.is_empty()) {
             let column = usize::from(*column) % cells.len();
