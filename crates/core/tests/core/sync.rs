@@ -991,28 +991,47 @@ fn hand_made(
     let laptop = &team.laptops[from];
     let device = store::hlc::device_id(&laptop.conn)?;
     let at = Clock::new(chrono::Utc::now().timestamp_millis(), 0, &device).to_string();
+    let rows: Vec<HandRow<'_>> = households
+        .iter()
+        .map(|(id, code, group)| {
+            let fields = vec![
+                ("code", *code),
+                ("head_name", "王五"),
+                ("status", "一般户"),
+                ("group_id", *group),
+            ];
+            (*id, false, fields)
+        })
+        .collect();
+    let data = hand_sheet(&schema::HOUSEHOLD, &at, &device, &rows)?;
+    hand_signed(team, from, &data, households.len(), &at)
+}
+
+/// A record row made by hand: its id, whether it is deleted, and text fields by column.
+type HandRow<'a> = (&'a str, bool, Vec<(&'a str, &'a str)>);
+
+/// A `data.xlsx` of one sheet, `table`'s, made by hand: every row a version `at` of `device`.
+fn hand_sheet(table: &Table, at: &str, device: &str, rows: &[HandRow<'_>]) -> TestResult<Vec<u8>> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("households")?;
+    sheet.set_name(table.sql)?;
     let mut header = vec!["id", "clock", "device", "deleted"];
-    header.extend(schema::HOUSEHOLD.fields.iter().map(|f| f.column));
+    header.extend(table.fields.iter().map(|f| f.column));
     for (c, name) in header.iter().enumerate() {
         sheet.write_string(0, c as u16, *name)?;
     }
-    for (r, (id, code, group)) in households.iter().enumerate() {
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap_or(0) as u16;
+    for (r, (id, deleted, fields)) in rows.iter().enumerate() {
         let r = r as u32 + 1;
-        let cell = |name: &str| header.iter().position(|h| *h == name).unwrap_or(0) as u16;
         sheet.write_string(r, 0, *id)?;
-        sheet.write_string(r, 1, &at)?;
-        sheet.write_string(r, 2, &device)?;
-        sheet.write_number(r, 3, 0)?;
-        sheet.write_string(r, cell("code"), *code)?;
-        sheet.write_string(r, cell("head_name"), "王五")?;
-        sheet.write_string(r, cell("status"), "一般户")?;
-        sheet.write_string(r, cell("group_id"), *group)?;
+        sheet.write_string(r, 1, at)?;
+        sheet.write_string(r, 2, device)?;
+        sheet.write_number(r, 3, u8::from(*deleted))?;
+        for (name, value) in fields {
+            sheet.write_string(r, column(name), *value)?;
+        }
     }
-    let data = book.save_to_buffer()?;
-    hand_signed(team, from, &data, households.len(), &at)
+    Ok(book.save_to_buffer()?)
 }
 
 /// A sync bundle of laptop `from`'s village holding `data` (`rows` record rows), signed by it
@@ -1062,25 +1081,15 @@ fn a_bundle_that_would_take_the_village_away_is_refused() -> TestResult {
         .query_row("SELECT id FROM village", [], |r| r.get(0))?;
     let before = snapshot(&team.laptops[1].conn)?;
     // The village's record, newer, deleted; then given another code.
-    for (deleted, code) in [(1.0, CODE), (0.0, "513433100202")] {
+    for (deleted, code) in [(true, CODE), (false, "513433100202")] {
         later();
         let at = Clock::new(chrono::Utc::now().timestamp_millis(), 0, &device).to_string();
-        let mut book = rust_xlsxwriter::Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.set_name("village")?;
-        let mut header = vec!["id", "clock", "device", "deleted"];
-        header.extend(schema::VILLAGE.fields.iter().map(|f| f.column));
-        for (c, name) in header.iter().enumerate() {
-            sheet.write_string(0, c as u16, *name)?;
-        }
-        let cell = |name: &str| header.iter().position(|h| *h == name).unwrap_or(0) as u16;
-        sheet.write_string(1, 0, &id)?;
-        sheet.write_string(1, 1, &at)?;
-        sheet.write_string(1, 2, &device)?;
-        sheet.write_number(1, 3, deleted)?;
-        sheet.write_string(1, cell("code"), code)?;
-        sheet.write_string(1, cell("name"), "青岗村")?;
-        let data = book.save_to_buffer()?;
+        let row = (
+            id.as_str(),
+            deleted,
+            vec![("code", code), ("name", "青岗村")],
+        );
+        let data = hand_sheet(&schema::VILLAGE, &at, &device, &[row])?;
         let bytes = hand_signed(&mut team, 0, &data, 1, &at)?;
         let err = team
             .receive(1, &bytes)
